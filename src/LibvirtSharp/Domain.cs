@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using LibvirtSharp.Native;
+
+namespace LibvirtSharp;
+
+/// <summary>A libvirt domain (guest). Owns its own reference; dispose it when done.</summary>
+public sealed class Domain : IDisposable
+{
+    private const int MetadataElement = 2;
+    private const int ErrNoDomainMetadata = 80;
+    private const uint XmlSecure = 1;
+    private const uint XmlInactive = 2;
+
+    private readonly DomainHandle _handle;
+
+    internal unsafe Domain(DomainHandle handle)
+    {
+        _handle = handle;
+        try
+        {
+            // Name and UUID are immutable for a domain object, so read them once instead of per access.
+            byte* name = Interop.virDomainGetName(handle);
+            if (name == null)
+                throw LibvirtException.FromLastError("virDomainGetName");
+            Name = Marshal.PtrToStringUTF8((nint)name)!;
+            Uuid = ReadUuid(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The domain name.</summary>
+    public string Name { get; }
+
+    /// <summary>The domain UUID.</summary>
+    public Guid Uuid { get; }
+
+    /// <summary>Starts the defined domain (<c>virDomainCreate</c>).</summary>
+    public void Create() => Check(Interop.virDomainCreate(Handle), "virDomainCreate");
+
+    /// <summary>Asks the guest to shut down (ACPI); returns before the guest is off.</summary>
+    public void Shutdown() => Check(Interop.virDomainShutdown(Handle), "virDomainShutdown");
+
+    /// <summary>Forcefully stops the domain.</summary>
+    public void Destroy() => Check(Interop.virDomainDestroy(Handle), "virDomainDestroy");
+
+    /// <summary>Pauses the domain's vCPUs.</summary>
+    public void Suspend() => Check(Interop.virDomainSuspend(Handle), "virDomainSuspend");
+
+    /// <summary>Resumes a paused domain.</summary>
+    public void Resume() => Check(Interop.virDomainResume(Handle), "virDomainResume");
+
+    /// <summary>Asks the guest to reboot.</summary>
+    public void Reboot() => Check(Interop.virDomainReboot(Handle, 0), "virDomainReboot");
+
+    /// <summary>Saves the domain state to a libvirt-managed image and stops it; the next <see cref="Create"/> restores it.</summary>
+    public void ManagedSave() => Check(Interop.virDomainManagedSave(Handle, 0), "virDomainManagedSave");
+
+    /// <summary>Whether a managed save image exists.</summary>
+    public bool HasManagedSaveImage => CheckBool(Interop.virDomainHasManagedSaveImage(Handle, 0), "virDomainHasManagedSaveImage");
+
+    /// <summary>Whether the domain is running (or paused).</summary>
+    public bool IsActive => CheckBool(Interop.virDomainIsActive(Handle), "virDomainIsActive");
+
+    /// <summary>Whether the domain has a persistent definition.</summary>
+    public bool IsPersistent => CheckBool(Interop.virDomainIsPersistent(Handle), "virDomainIsPersistent");
+
+    /// <summary>Removes the persistent definition (<c>virDomainUndefineFlags</c>).</summary>
+    public void Undefine(DomainUndefineFlags flags) =>
+        Check(Interop.virDomainUndefineFlags(Handle, (uint)flags), "virDomainUndefineFlags");
+
+    /// <summary>Current state and reason.</summary>
+    public DomainStateInfo GetState()
+    {
+        Check(Interop.virDomainGetState(Handle, out int state, out int reason, 0), "virDomainGetState");
+        return new DomainStateInfo((DomainState)state, reason);
+    }
+
+    /// <summary>State, memory, vCPU count and CPU time.</summary>
+    public unsafe DomainInfo GetInfo()
+    {
+        VirDomainInfo info;
+        Check(Interop.virDomainGetInfo(Handle, &info), "virDomainGetInfo");
+        return new DomainInfo((DomainState)info.State, info.MaxMem.Value, info.Memory.Value, info.NrVirtCpu, info.CpuTime);
+    }
+
+    /// <summary>The domain XML; <paramref name="secure"/> includes secrets such as VNC passwords.</summary>
+    public string GetXmlDescription(bool inactive = false, bool secure = false)
+    {
+        uint flags = (inactive ? XmlInactive : 0) | (secure ? XmlSecure : 0);
+        return Interop.virDomainGetXMLDesc(Handle, flags) ?? throw LibvirtException.FromLastError("virDomainGetXMLDesc");
+    }
+
+    /// <summary>The custom metadata element in <paramref name="namespaceUri"/>, or null when there is none.</summary>
+    public string? GetMetadataElement(string namespaceUri, MetadataImpact impact = MetadataImpact.Current)
+    {
+        ArgumentNullException.ThrowIfNull(namespaceUri);
+        string? xml = Interop.virDomainGetMetadata(Handle, MetadataElement, namespaceUri, (uint)impact);
+        if (xml is not null)
+            return xml;
+
+        var ex = LibvirtException.FromLastError("virDomainGetMetadata");
+        if (ex.Code == ErrNoDomainMetadata)
+            return null;
+        throw ex;
+    }
+
+    /// <summary>Sets (or, with null <paramref name="elementXml"/>, removes) the metadata element in <paramref name="namespaceUri"/>.</summary>
+    public void SetMetadataElement(string? elementXml, string prefix, string namespaceUri, MetadataImpact impact)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(namespaceUri);
+        Check(Interop.virDomainSetMetadata(Handle, MetadataElement, elementXml, prefix, namespaceUri, (uint)impact), "virDomainSetMetadata");
+    }
+
+    /// <summary>Releases the domain reference; does not affect the guest. Safe to call twice.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Uuid})";
+
+    internal static unsafe Guid ReadUuid(nint rawDomain)
+    {
+        byte* buf = stackalloc byte[37]; // VIR_UUID_STRING_BUFLEN
+        if (Interop.virDomainGetUUIDStringRaw(rawDomain, buf) < 0)
+            throw LibvirtException.FromLastError("virDomainGetUUIDString");
+        return Guid.Parse(System.Text.Encoding.ASCII.GetString(buf, 36));
+    }
+
+    private static unsafe Guid ReadUuid(DomainHandle handle)
+    {
+        byte* buf = stackalloc byte[37]; // VIR_UUID_STRING_BUFLEN
+        if (Interop.virDomainGetUUIDString(handle, buf) < 0)
+            throw LibvirtException.FromLastError("virDomainGetUUIDString");
+        return Guid.Parse(System.Text.Encoding.ASCII.GetString(buf, 36));
+    }
+
+    private DomainHandle Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            return _handle;
+        }
+    }
+
+    private static void Check(int result, string operation)
+    {
+        if (result < 0)
+            throw LibvirtException.FromLastError(operation);
+    }
+
+    private static bool CheckBool(int result, string operation)
+    {
+        Check(result, operation);
+        return result == 1;
+    }
+}

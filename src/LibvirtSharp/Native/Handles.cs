@@ -1,0 +1,22 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace LibvirtSharp.Native;
+
+/// <summary>Owns one reference on a <c>virConnectPtr</c>.</summary>
+internal sealed class ConnectHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public ConnectHandle() : base(ownsHandle: true) { }
+
+    // virConnectClose returns the remaining refcount; a positive value is not a failure.
+    protected override bool ReleaseHandle() => Interop.virConnectClose(handle) >= 0;
+}
+
+/// <summary>Owns one reference on a <c>virDomainPtr</c>.</summary>
+internal sealed class DomainHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public DomainHandle() : base(ownsHandle: true) { }
+
+    internal DomainHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virDomainFree(handle) == 0;
+}
