@@ -1,0 +1,105 @@
+using LibvirtSharp;
+using Microsoft.Extensions.Logging;
+
+namespace CloudPortal.Core.Hosts;
+
+/// <summary>
+/// Decides between KVM and TCG for new domains on a host. A /dev/kvm that opens, or capabilities that list kvm,
+/// prove nothing on these machines (KVM guests start and then sit paused), so the only proof is a tiny KVM
+/// guest that really executes instructions.
+/// </summary>
+public sealed class VirtualizationProbe(ILogger<VirtualizationProbe> log)
+{
+    public const string Kvm = "kvm";
+    public const string Tcg = "qemu";
+    public const string Test = "test";
+    public const string ProbeDomainPrefix = "cloudportal-kvm-probe-";
+
+    /// <summary>Returns the libvirt domain type to use for new machines: "kvm", "qemu" (TCG) or "test".</summary>
+    public string Probe(Connection connection, string uri)
+    {
+        if (uri.StartsWith("test:", StringComparison.Ordinal))
+            return Test;
+        if (IsLocal(uri) && !KvmDeviceOpens(out var why))
+        {
+            log.LogInformation("KVM unusable on {Uri}: {Reason}; using TCG", uri, why);
+            return Tcg;
+        }
+        try
+        {
+            connection.GetDomainCapabilities(null, "x86_64", null, Kvm);
+        }
+        catch (LibvirtException ex)
+        {
+            log.LogInformation("KVM not offered by {Uri}: {Message}; using TCG", uri, ex.LibvirtMessage);
+            return Tcg;
+        }
+        return BootsUnderKvm(connection, uri) ? Kvm : Tcg;
+    }
+
+    private static bool IsLocal(string uri) => uri.StartsWith("qemu:///", StringComparison.Ordinal);
+
+    private static bool KvmDeviceOpens(out string reason)
+    {
+        try
+        {
+            using var kvm = new FileStream("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            reason = "";
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            reason = ex.Message;
+            return false;
+        }
+    }
+
+    /// <summary>Boots a diskless KVM guest for two seconds and checks that it stays running and burns CPU time.</summary>
+    private bool BootsUnderKvm(Connection connection, string uri)
+    {
+        var name = ProbeDomainPrefix + Guid.NewGuid().ToString("N")[..8];
+        var xml = $"""
+            <domain type='kvm'>
+              <name>{name}</name>
+              <memory unit='MiB'>32</memory>
+              <vcpu>1</vcpu>
+              <os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>
+            </domain>
+            """;
+        Domain? domain = null;
+        try
+        {
+            domain = connection.DefineDomainXml(xml);
+            domain.Create();
+            var first = domain.GetInfo().CpuTimeNanoseconds;
+            Thread.Sleep(TimeSpan.FromSeconds(2));
+            var info = domain.GetInfo();
+            var runs = info.State == DomainState.Running && info.CpuTimeNanoseconds > first;
+            log.LogInformation("KVM probe on {Uri}: state {State}, cpu time {Before} -> {After} ns: {Verdict}",
+                uri, info.State, first, info.CpuTimeNanoseconds, runs ? "KVM" : "TCG");
+            return runs;
+        }
+        catch (LibvirtException ex)
+        {
+            log.LogInformation("KVM probe guest failed on {Uri}: {Message}; using TCG", uri, ex.LibvirtMessage);
+            return false;
+        }
+        finally
+        {
+            if (domain is not null)
+            {
+                try
+                {
+                    if (domain.IsActive)
+                        domain.Destroy();
+                    domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram);
+                }
+                catch (LibvirtException ex)
+                {
+                    log.LogWarning("Could not remove KVM probe domain {Name}: {Message}", name, ex.LibvirtMessage);
+                }
+                domain.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+
+namespace CloudPortal.Core.Machines;
+
+/// <summary>What the domain XML needs beyond the machine itself.</summary>
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata);
+
+/// <summary>
+/// Builds libvirt domain XML with an <see cref="XmlWriter"/>, never by concatenation, so no user string
+/// can inject elements. Machines are diskless until the storage issue lands: SeaBIOS runs and waits.
+/// </summary>
+public static class DomainXmlBuilder
+{
+    public static string Build(DomainSpec spec)
+    {
+        var machine = spec.Machine;
+        var builder = new StringBuilder();
+        var settings = new XmlWriterSettings { OmitXmlDeclaration = true, Indent = true };
+        using (var xml = XmlWriter.Create(builder, settings))
+        {
+            xml.WriteStartElement("domain");
+            xml.WriteAttributeString("type", spec.DomainType);
+            xml.WriteElementString("name", machine.Name);
+            xml.WriteElementString("uuid", machine.DomainUuid.ToString());
+
+            xml.WriteStartElement("metadata");
+            using (var reader = XmlReader.Create(new StringReader(spec.Metadata.ToXml())))
+            {
+                reader.MoveToContent();
+                xml.WriteNode(reader, defattr: false);
+            }
+            xml.WriteEndElement();
+
+            xml.WriteStartElement("memory");
+            xml.WriteAttributeString("unit", "MiB");
+            xml.WriteString(machine.MemoryMiB.ToString(CultureInfo.InvariantCulture));
+            xml.WriteEndElement();
+            xml.WriteElementString("vcpu", machine.Vcpus.ToString(CultureInfo.InvariantCulture));
+
+            xml.WriteStartElement("os");
+            xml.WriteStartElement("type");
+            xml.WriteAttributeString("arch", "x86_64");
+            if (spec.DomainType != "test")
+                xml.WriteAttributeString("machine", "pc");
+            xml.WriteString("hvm");
+            xml.WriteEndElement();
+            xml.WriteStartElement("boot");
+            xml.WriteAttributeString("dev", "hd");
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+
+            xml.WriteStartElement("features");
+            xml.WriteElementString("acpi", "");
+            xml.WriteEndElement();
+
+            xml.WriteElementString("on_poweroff", "destroy");
+            xml.WriteElementString("on_reboot", "restart");
+            xml.WriteElementString("on_crash", "destroy");
+
+            if (spec.DomainType != "test")
+                WriteDevices(xml);
+            xml.WriteEndElement();
+        }
+        return builder.ToString();
+    }
+
+    private static void WriteDevices(XmlWriter xml)
+    {
+        xml.WriteStartElement("devices");
+        // VNC only on the host's loopback: the console proxy is the way in from outside.
+        xml.WriteStartElement("graphics");
+        xml.WriteAttributeString("type", "vnc");
+        xml.WriteAttributeString("port", "-1");
+        xml.WriteAttributeString("autoport", "yes");
+        xml.WriteAttributeString("listen", "127.0.0.1");
+        xml.WriteEndElement();
+        xml.WriteStartElement("serial");
+        xml.WriteAttributeString("type", "pty");
+        xml.WriteEndElement();
+        xml.WriteStartElement("console");
+        xml.WriteAttributeString("type", "pty");
+        xml.WriteEndElement();
+        xml.WriteStartElement("memballoon");
+        xml.WriteAttributeString("model", "virtio");
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+}

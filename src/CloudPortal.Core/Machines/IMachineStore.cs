@@ -1,0 +1,20 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Operations;
+
+namespace CloudPortal.Core.Machines;
+
+public interface IMachineStore
+{
+    /// <summary>Adds the machine and the operation that creates it in one transaction; a duplicate name is a <see cref="ConflictException"/>.</summary>
+    Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct);
+    Task<Machine?> GetAsync(Guid id, CancellationToken ct);
+    Task<Machine?> GetByDomainUuidAsync(Guid domainUuid, CancellationToken ct);
+    Task<Page<Machine>> ListAsync(Guid? tenantId, PageRequest page, CancellationToken ct);
+    Task<IReadOnlyList<Machine>> ListByHostAsync(Guid hostId, CancellationToken ct);
+    Task<int> CountRunningByHostAsync(Guid hostId, CancellationToken ct);
+    /// <summary>Sets the state; returns false when the machine no longer exists.</summary>
+    Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, CancellationToken ct);
+    /// <summary>Moves the machine into a transitional state only if it is not already in one, so two operations never overlap.</summary>
+    Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct);
+    Task DeleteAsync(Guid id, CancellationToken ct);
+}

@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using CloudPortal.Core.Common;
+
+namespace CloudPortal.Core.Machines;
+
+/// <summary>What a tenant asks for when creating a machine.</summary>
+public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB);
+
+public static partial class MachineRequestRules
+{
+    public const int MaxNameLength = 63;
+    public const int MinVcpus = 1;
+    public const int MaxVcpus = 64;
+    public const int MinMemoryMiB = 32;
+    public const int MaxMemoryMiB = 256 * 1024;
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,63}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>
+    /// Checks every number before it can reach domain XML: libvirtd 9.0 aborts on some absurd values
+    /// (a negative vCPU count makes it allocate ~32 GiB and die), taking every client down with it.
+    /// </summary>
+    public static ValidMachineRequest Validate(MachineRequest request)
+    {
+        var errors = new ValidationErrors();
+        ValidateName(request.Name, errors);
+        if (request.Vcpus is null)
+            errors.Add("vcpus", "vcpus is required.");
+        else if (request.Vcpus is < MinVcpus or > MaxVcpus)
+            errors.Add("vcpus", $"vcpus must be between {MinVcpus} and {MaxVcpus}.");
+        if (request.MemoryMiB is null)
+            errors.Add("memoryMiB", "memoryMiB is required.");
+        else if (request.MemoryMiB is < MinMemoryMiB or > MaxMemoryMiB)
+            errors.Add("memoryMiB", $"memoryMiB must be between {MinMemoryMiB} and {MaxMemoryMiB}.");
+        errors.ThrowIfAny();
+        return new ValidMachineRequest(request.Name!, request.Vcpus!.Value, request.MemoryMiB!.Value);
+    }
+
+    public static void ValidateName(string? name, ValidationErrors errors)
+    {
+        if (string.IsNullOrEmpty(name))
+            errors.Add("name", "name is required.");
+        else if (!NamePattern().IsMatch(name))
+            errors.Add("name", $"name must be 1 to {MaxNameLength} letters, digits or '-'.");
+    }
+}
+
+/// <summary>A request that passed <see cref="MachineRequestRules.Validate"/>.</summary>
+public sealed record ValidMachineRequest(string Name, int Vcpus, int MemoryMiB);

@@ -1,0 +1,229 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Operations;
+using LibvirtSharp;
+using Microsoft.Extensions.Logging;
+
+namespace CloudPortal.Core.Machines;
+
+/// <summary>What tenants do with machines: every call is scoped to the caller's tenant.</summary>
+public sealed class MachineService(
+    IMachineStore machines,
+    IOperationStore operations,
+    IHostStore hosts,
+    HostConnections connections,
+    OperationExecutor executor,
+    MachineEvents events,
+    InstallationIdentity installation,
+    ILogger<MachineService> log)
+{
+    public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        var machine = await machines.GetAsync(id, ct);
+        // Another tenant's machine is reported exactly like one that does not exist.
+        if (machine is null || (machine.TenantId != caller.TenantId && !caller.IsAdmin))
+            throw new NotFoundException($"Machine {id} was not found.");
+        return machine;
+    }
+
+    public Task<Page<Machine>> ListAsync(Caller caller, PageRequest page, CancellationToken ct) =>
+        machines.ListAsync(caller.TenantId, page, ct);
+
+    /// <summary>Validates, picks a host, records the machine and its create operation, and starts the work.</summary>
+    public async Task<(Machine Machine, Operation Operation)> CreateAsync(Caller caller, MachineRequest request, CancellationToken ct)
+    {
+        EnsureMayChange(caller);
+        var valid = MachineRequestRules.Validate(request);
+        var host = await ChooseHostAsync(valid, ct);
+        var now = Clock.Now();
+        var machine = new Machine
+        {
+            Id = Guid.NewGuid(),
+            Name = valid.Name,
+            TenantId = caller.TenantId,
+            OwnerId = caller.UserId,
+            HostId = host.Id,
+            State = MachineState.Provisioning,
+            Vcpus = valid.Vcpus,
+            MemoryMiB = valid.MemoryMiB,
+            DomainUuid = Guid.NewGuid(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
+        await machines.InsertWithOperationAsync(machine, operation, ct);
+        events.Publish(machine);
+        var domainType = connections.GetStatus(host.Id).Virtualization ?? VirtualizationProbe.Tcg;
+        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, token));
+        return (machine, operation);
+    }
+
+    public async Task<Operation> DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        EnsureMayChange(caller);
+        var machine = await GetAsync(caller, id, ct);
+        if (!MachineActions.MayDelete(machine.State))
+            throw new ConflictException($"Cannot delete machine '{machine.Name}': it is {machine.State.ToContractName()}.");
+        var operation = NewOperation(OperationKinds.Delete, caller, machine.Id, Clock.Now());
+        if (!await machines.TryBeginAsync(machine.Id, MachineState.Deleting, operation, ct))
+            throw new ConflictException($"Machine '{machine.Name}' is busy with another operation.");
+        events.Publish(machine with { State = MachineState.Deleting });
+        executor.Start(operation.Id, token => RunDeleteAsync(machine, operation.Id, token));
+        return operation;
+    }
+
+    /// <summary>Carries out a quick action at once and returns the machine in the state libvirt reports after it.</summary>
+    public async Task<Machine> ActAsync(Caller caller, Guid id, MachineAction action, CancellationToken ct)
+    {
+        EnsureMayChange(caller);
+        var machine = await GetAsync(caller, id, ct);
+        MachineActions.EnsureAllowed(action, machine);
+        var observed = await connections.RunAsync(machine.HostId, connection =>
+        {
+            using var domain = connection.LookupDomainByUuid(machine.DomainUuid)
+                ?? throw new ConflictException($"Machine '{machine.Name}' has no domain on its host any more.");
+            MachineActions.Apply(action, domain);
+            return DomainObservation.Of(domain);
+        }, ct);
+        log.LogInformation("{User} did {Action} on machine {Name}: now {State}", caller.Username, action, machine.Name, observed.State);
+        return await SetStateAsync(machine, observed.State, null, ct) ?? machine;
+    }
+
+    /// <summary>Records a new state when it differs and tells whoever watches; null when the machine is gone.</summary>
+    public async Task<Machine?> SetStateAsync(Machine machine, MachineState state, string? lastError, CancellationToken ct)
+    {
+        if (machine.State == state && machine.LastError == lastError)
+            return machine;
+        if (!await machines.UpdateStateAsync(machine.Id, state, lastError, ct))
+            return null;
+        var updated = machine with { State = state, LastError = lastError, UpdatedAt = Clock.Now() };
+        events.Publish(updated);
+        return updated;
+    }
+
+    private static void EnsureMayChange(Caller caller)
+    {
+        if (!Roles.MayChangeMachines(caller.Role))
+            throw new ForbiddenException($"Role '{caller.Role}' may not change machines.");
+    }
+
+    private static Operation NewOperation(string kind, Caller caller, Guid machineId, DateTimeOffset now) => new()
+    {
+        Id = Guid.NewGuid(),
+        Kind = kind,
+        TenantId = caller.TenantId,
+        MachineId = machineId,
+        UserId = caller.UserId,
+        State = OperationState.Pending,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    /// <summary>
+    /// The host with the most free memory among the connected ones that can hold the machine at all.
+    /// (Filter-and-weigh placement replaces this when the placement issue lands.)
+    /// </summary>
+    private async Task<Host> ChooseHostAsync(ValidMachineRequest request, CancellationToken ct)
+    {
+        var known = await hosts.ListAsync(ct);
+        var connected = known
+            .Select(h => (Host: h, Status: connections.GetStatus(h.Id)))
+            .Where(h => h.Status.State == HostConnectionState.Connected)
+            .ToList();
+        if (connected.Count == 0)
+            throw new HostUnavailableException(known.Count == 0
+                ? "No host is registered: add one on the Hosts page."
+                : "No host is connected right now: " + string.Join("; ", known.Select(h => $"{h.Name}: {connections.GetStatus(h.Id).LastError ?? "connecting"}")));
+
+        var errors = new ValidationErrors();
+        var maxCpus = connected.Max(h => h.Status.Cpus);
+        var maxMemory = connected.Max(h => h.Status.MemoryMiB);
+        if (request.Vcpus > maxCpus)
+            errors.Add("vcpus", $"vcpus must be at most {maxCpus}: no connected host has more CPUs.");
+        if (request.MemoryMiB > maxMemory)
+            errors.Add("memoryMiB", $"memoryMiB must be at most {maxMemory}: no connected host has more memory.");
+        errors.ThrowIfAny();
+
+        var candidates = new List<(Host Host, long Free)>();
+        foreach (var (host, status) in connected.Where(h => h.Status.Cpus >= request.Vcpus && h.Status.MemoryMiB >= request.MemoryMiB))
+        {
+            var allocated = (await machines.ListByHostAsync(host.Id, ct)).Sum(m => (long)m.MemoryMiB);
+            candidates.Add((host, status.MemoryMiB - allocated));
+        }
+        return candidates.OrderByDescending(c => c.Free).ThenBy(c => c.Host.Name, StringComparer.Ordinal).First().Host;
+    }
+
+    private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, CancellationToken ct)
+    {
+        var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
+            new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId)));
+        try
+        {
+            await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
+            await connections.RunAsync(machine.HostId, connection => connection.DefineDomainXml(xml).Dispose(), ct);
+            await operations.RecordStepAsync(operationId, "define", "done", 40, null, ct);
+            await operations.RecordStepAsync(operationId, "start", "started", 50, null, ct);
+            var observed = await connections.RunAsync(machine.HostId, connection =>
+            {
+                using var domain = connection.LookupDomainByUuid(machine.DomainUuid)
+                    ?? throw new InvalidOperationException("The domain vanished between define and start.");
+                domain.Create();
+                return DomainObservation.Of(domain);
+            }, ct);
+            await operations.RecordStepAsync(operationId, "start", "done", 100, null, ct);
+            await SetStateAsync(machine, observed.State, null, ct);
+            await operations.FinishAsync(operationId, OperationState.Succeeded, null, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var message = Describe(ex);
+            log.LogWarning("Creating machine {Name} failed: {Message}; rolling back", machine.Name, message);
+            await RollBackCreateAsync(machine, operationId, message, ct);
+        }
+    }
+
+    /// <summary>Leaves no domain and no row behind; if the host cannot be reached, keeps the row as failed so nothing is lost track of.</summary>
+    public async Task RollBackCreateAsync(Machine machine, Guid operationId, string error, CancellationToken ct)
+    {
+        await operations.RecordStepAsync(operationId, "rollback", "started", 100, error, ct);
+        try
+        {
+            await connections.RunAsync(machine.HostId, connection => DomainRemoval.Remove(connection, machine.DomainUuid), ct);
+        }
+        catch (Exception ex) when (ex is LibvirtException or HostUnavailableException)
+        {
+            var message = $"{error} (rollback could not reach the host: {Describe(ex)}; delete the machine to retry)";
+            await SetStateAsync(machine, MachineState.Failed, message, ct);
+            await operations.FinishAsync(operationId, OperationState.Failed, message, ct);
+            return;
+        }
+        await machines.DeleteAsync(machine.Id, ct);
+        events.Publish(machine with { State = MachineState.Failed }, removed: true);
+        await operations.RecordStepAsync(operationId, "rollback", "done", 100, null, ct);
+        await operations.FinishAsync(operationId, OperationState.Failed, error, ct);
+    }
+
+    public async Task RunDeleteAsync(Machine machine, Guid operationId, CancellationToken ct)
+    {
+        try
+        {
+            await operations.RecordStepAsync(operationId, "undefine", "started", 20, null, ct);
+            var existed = await connections.RunAsync(machine.HostId, connection => DomainRemoval.Remove(connection, machine.DomainUuid), ct);
+            await operations.RecordStepAsync(operationId, "undefine", "done", 80, existed ? null : "the domain was already gone", ct);
+            await operations.RecordStepAsync(operationId, "forget", "started", 90, null, ct);
+            await machines.DeleteAsync(machine.Id, ct);
+            events.Publish(machine with { State = MachineState.Deleting }, removed: true);
+            await operations.RecordStepAsync(operationId, "forget", "done", 100, null, ct);
+            await operations.FinishAsync(operationId, OperationState.Succeeded, null, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var message = Describe(ex);
+            log.LogWarning("Deleting machine {Name} failed: {Message}", machine.Name, message);
+            await SetStateAsync(machine with { State = MachineState.Deleting }, MachineState.Failed, "Delete failed: " + message, ct);
+            await operations.FinishAsync(operationId, OperationState.Failed, message, ct);
+        }
+    }
+
+    private static string Describe(Exception ex) => ex is LibvirtException lex ? lex.LibvirtMessage : ex.Message;
+}

@@ -1,0 +1,23 @@
+using CloudPortal.Core.Accounts;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Operations;
+using CloudPortal.Data.Stores;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CloudPortal.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>The Dapper stores over the <see cref="SqliteDatabase"/> registered by the host.</summary>
+    public static IServiceCollection AddCloudPortalStores(this IServiceCollection services)
+    {
+        services.AddSingleton<IMachineStore, MachineStore>();
+        services.AddSingleton<IOperationStore, OperationStore>();
+        services.AddSingleton<IHostStore, HostStore>();
+        services.AddSingleton<IUserStore, UserStore>();
+        services.AddSingleton<ITokenStore, TokenStore>();
+        services.AddSingleton<IInstallationStore, InstallationStore>();
+        return services;
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Scalar.AspNetCore;
+
+namespace CloudPortal.Web.Api;
+
+public static class ApiExtensions
+{
+    public static IServiceCollection AddPortalApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<PortalExceptionHandler>();
+        services.AddOpenApi("v1");
+        // Binding failures throw, so that the exception handler answers them with a field map like any other 400.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(options => options.SerializerOptions.PropertyNameCaseInsensitive = true);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/api/reference", options => options.WithTitle("CloudPortal API")
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+
+        var api = app.MapGroup("/api/v1")
+            .RequireAuthorization(policy => policy.AddAuthenticationSchemes(BearerTokenScheme).RequireAuthenticatedUser())
+            .DisableAntiforgery();
+        api.MapHostEndpoints();
+        api.MapMachineEndpoints();
+        api.MapOperationEndpoints();
+        return app;
+    }
+
+    private const string BearerTokenScheme = Accounts.BearerTokenHandler.SchemeName;
+}

@@ -1,0 +1,51 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Operations;
+
+namespace CloudPortal.Web.Api;
+
+public sealed record PageDto<T>(IReadOnlyList<T> Items, string? Next);
+
+public sealed record MachineDto(
+    Guid Id, string Name, Guid TenantId, Guid HostId, string State, int Vcpus, int MemoryMiB, Guid DomainUuid,
+    string? LastError, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? OperationId = null)
+{
+    public static MachineDto From(Machine m, Guid? operationId = null) => new(
+        m.Id, m.Name, m.TenantId, m.HostId, m.State.ToContractName(), m.Vcpus, m.MemoryMiB, m.DomainUuid,
+        m.LastError, m.CreatedAt, m.UpdatedAt, operationId);
+}
+
+/// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
+public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId);
+
+public sealed record OperationStepDto(string Name, string State, string? Detail, DateTimeOffset At);
+
+public sealed record OperationDto(
+    Guid Id, string Kind, string State, string? Stage, int Progress, string? Error, Guid? MachineId,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<OperationStepDto> Steps)
+{
+    public static OperationDto From(Operation o, IReadOnlyList<OperationStep> steps) => new(
+        o.Id, o.Kind, o.State.ToString().ToLowerInvariant(), o.Stage, o.Progress, o.Error, o.MachineId, o.CreatedAt, o.UpdatedAt,
+        steps.Select(s => new OperationStepDto(s.Name, s.State, s.Detail, s.At)).ToList());
+}
+
+public sealed record HostDto(
+    Guid Id, string Name, string Uri, string State, string? Hypervisor, string? Virtualization, int Cpus, long MemoryMiB,
+    string? Hostname, int RunningMachines, string? LastError, DateTimeOffset CreatedAt)
+{
+    public static HostDto From(HostView v) => new(
+        v.Host.Id, v.Host.Name, v.Host.Uri, v.Status.State.ToString().ToLowerInvariant(), v.Status.Hypervisor,
+        VirtualizationName(v.Status.Virtualization), v.Status.Cpus, v.Status.MemoryMiB, v.Status.Hostname, v.RunningMachines,
+        v.Status.LastError, v.Host.CreatedAt);
+
+    /// <summary>"kvm", "tcg" or "test": TCG is what libvirt calls domain type "qemu".</summary>
+    public static string? VirtualizationName(string? domainType) => domainType switch
+    {
+        VirtualizationProbe.Tcg => "tcg",
+        null => null,
+        var other => other,
+    };
+}
+
+public sealed record HostCreateDto(string? Name, string? Uri);

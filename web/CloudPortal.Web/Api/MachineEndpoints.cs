@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Machines;
+using CloudPortal.Web.Accounts;
+
+namespace CloudPortal.Web.Api;
+
+public static class MachineEndpoints
+{
+    public static RouteGroupBuilder MapMachineEndpoints(this RouteGroupBuilder api)
+    {
+        var machines = api.MapGroup("/machines").WithTags("Machines");
+
+        machines.MapGet("/", async (int? limit, string? cursor, string? filter, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            var page = await service.ListAsync(user.ToCaller(), PageRequest.Create(limit, cursor, filter), ct);
+            return new PageDto<MachineDto>(page.Items.Select(m => MachineDto.From(m)).ToList(), page.Next);
+        }).WithSummary("The tenant's machines, newest first; ?filter= matches a name part or a state.");
+
+        machines.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+            MachineDto.From(await service.GetAsync(user.ToCaller(), id, ct)))
+            .WithSummary("One machine.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        machines.MapPost("/", async (MachineCreateDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
+            RefuseNotYetSupported(body);
+            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB), ct);
+            return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
+        })
+        .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
+        .Produces<MachineDto>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        machines.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, MachineService service, IServiceProvider services, CancellationToken ct) =>
+        {
+            var operation = await service.DeleteAsync(user.ToCaller(), id, ct);
+            return Results.Accepted($"/api/v1/operations/{operation.Id}", await OperationEndpoints.DescribeAsync(operation.Id, services, ct));
+        })
+        .WithSummary("Delete a machine and its disks: 202 with the operation.")
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        machines.MapPost("/{id:guid}/{action}", async (Guid id, string action, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (!MachineActions.TryParse(action, out var parsed))
+                throw new NotFoundException($"There is no machine action '{action}'; use one of {string.Join(", ", Enum.GetNames<MachineAction>().Select(n => n.ToLowerInvariant()))}.");
+            return MachineDto.From(await service.ActAsync(user.ToCaller(), id, parsed, ct));
+        })
+        .WithSummary("start, shutdown, poweroff, reboot, pause, resume or suspend; 409 naming the state when not allowed in it.")
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+        return api;
+    }
+
+    private static void RefuseNotYetSupported(MachineCreateDto body)
+    {
+        var errors = new ValidationErrors();
+        if (body.ImageId is not null)
+            errors.Add("imageId", "Machines from images are not available yet: omit imageId for a diskless machine.");
+        if (body.DiskGiB is not null)
+            errors.Add("diskGiB", "Disks are not available yet: omit diskGiB.");
+        if (body.NetworkId is not null)
+            errors.Add("networkId", "Networks are not available yet: omit networkId.");
+        errors.ThrowIfAny();
+    }
+}

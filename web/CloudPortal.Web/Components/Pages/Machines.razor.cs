@@ -1,0 +1,168 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace CloudPortal.Web.Components.Pages;
+
+public sealed partial class Machines
+{
+    [Inject] private MachineService MachineService { get; set; } = default!;
+    [Inject] private HostService HostService { get; set; } = default!;
+    [Inject] private MachineEvents Events { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private ILogger<Machines> Log { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly HashSet<Guid> _busy = [];
+    private MudTable<Machine>? _table;
+    private Caller _caller = default!;
+    private bool _mayChange;
+    private string? _filter;
+    private Dictionary<Guid, string> _hostNames = [];
+    private int _reloadPending;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _caller = (await AuthenticationState).User.ToCaller();
+        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        _hostNames = (await HostService.ListAsync(_disposed.Token)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
+        Events.Changed += OnMachineChanged;
+    }
+
+    private async Task<TableData<Machine>> LoadAsync(TableState state, CancellationToken ct)
+    {
+        // Keyset pages are walked up to the requested one: tables here stay small enough, and the cursor stays the API's.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        string? cursor = null;
+        Page<Machine> page = new([], null);
+        for (var i = 0; i <= state.Page; i++)
+        {
+            page = await MachineService.ListAsync(_caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
+            cursor = page.Next;
+            if (cursor is null && i < state.Page)
+                break;
+        }
+        var total = state.Page * state.PageSize + page.Items.Count + (page.Next is null ? 0 : 1);
+        return new TableData<Machine> { Items = page.Items, TotalItems = total };
+    }
+
+    private void OnMachineChanged(MachineChange change)
+    {
+        if (change.TenantId != _caller.TenantId || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+            return;
+        // Coalesces bursts of events into one reload, and leaves the libvirt event thread at once.
+        _ = InvokeAsync(async () =>
+        {
+            Interlocked.Exchange(ref _reloadPending, 0);
+            if (_table is not null && !_disposed.IsCancellationRequested)
+            {
+                await _table.ReloadServerData();
+            }
+        });
+    }
+
+    private async Task RefreshHostNamesAsync() =>
+        _hostNames = (await HostService.ListAsync(_disposed.Token)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
+
+    private string HostName(Guid hostId) => _hostNames.GetValueOrDefault(hostId, "—");
+
+    private async Task OnFilterChanged(string? filter)
+    {
+        _filter = string.IsNullOrWhiteSpace(filter) ? null : filter;
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private async Task OpenCreateDialogAsync()
+    {
+        var dialog = await Dialogs.ShowAsync<CreateMachineDialog>("Create machine",
+            new DialogParameters<CreateMachineDialog> { { d => d.Caller, _caller } },
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: Machine machine })
+        {
+            Snackbar.Add($"Creating machine '{machine.Name}'…", Severity.Info);
+            await RefreshHostNamesAsync();
+            if (_table is not null)
+                await _table.ReloadServerData();
+        }
+    }
+
+    private async Task ActAsync(Machine machine, MachineAction action)
+    {
+        _busy.Add(machine.Id);
+        try
+        {
+            var after = await MachineService.ActAsync(_caller, machine.Id, action, _disposed.Token);
+            Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy.Remove(machine.Id);
+        }
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private async Task DeleteAsync(Machine machine)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Delete machine",
+            $"Delete '{machine.Name}'? It is powered off and removed from its host with its disks. This cannot be undone.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        _busy.Add(machine.Id);
+        try
+        {
+            await MachineService.DeleteAsync(_caller, machine.Id, _disposed.Token);
+            Snackbar.Add($"Deleting '{machine.Name}'…", Severity.Info);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy.Remove(machine.Id);
+        }
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private static string Label(MachineAction action) => action switch
+    {
+        MachineAction.Poweroff => "Power off",
+        _ => action.ToString(),
+    };
+
+    private static string IconOf(MachineAction action) => action switch
+    {
+        MachineAction.Start => Icons.Material.Filled.PlayArrow,
+        MachineAction.Shutdown => Icons.Material.Filled.PowerSettingsNew,
+        MachineAction.Poweroff => Icons.Material.Filled.PowerOff,
+        MachineAction.Reboot => Icons.Material.Filled.RestartAlt,
+        MachineAction.Pause => Icons.Material.Filled.Pause,
+        MachineAction.Resume => Icons.Material.Filled.PlayCircle,
+        MachineAction.Suspend => Icons.Material.Filled.Bedtime,
+        _ => Icons.Material.Filled.QuestionMark,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        Events.Changed -= OnMachineChanged;
+        await _disposed.CancelAsync();
+        _disposed.Dispose();
+    }
+}

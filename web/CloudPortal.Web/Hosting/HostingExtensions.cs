@@ -1,0 +1,80 @@
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Operations;
+using CloudPortal.Data;
+using Microsoft.Extensions.Options;
+
+namespace CloudPortal.Web.Hosting;
+
+public static class HostingExtensions
+{
+    /// <summary>Reads the CLOUDPORTAL_* variables; CLOUDPORTAL_URLS sets where the portal listens.</summary>
+    public static WebApplicationBuilder AddPortalHosting(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (configuration["CLOUDPORTAL_URLS"] is { Length: > 0 } urls)
+            builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        else if (string.IsNullOrEmpty(configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(configuration["urls"]))
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+
+        builder.Services.Configure<PortalOptions>(options =>
+        {
+            if (configuration["CLOUDPORTAL_DATA_DIR"] is { Length: > 0 } dataDir)
+                options.DataDirectory = Path.GetFullPath(dataDir);
+            options.AdminPassword = configuration["CLOUDPORTAL_ADMIN_PASSWORD"] is { Length: > 0 } password ? password : null;
+            if (configuration["CloudPortal:LocalHostUri"] is { } local)
+                options.LocalHostUri = local;
+        });
+        return builder;
+    }
+
+    public static IServiceCollection AddPortalCore(this IServiceCollection services)
+    {
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<PortalOptions>>().Value;
+            Directory.CreateDirectory(options.DataDirectory);
+            return new DataDirectory(options.DataDirectory);
+        });
+        // The store is created (and migrated) once, before anything reads it.
+        services.AddSingleton(provider =>
+        {
+            var database = new SqliteDatabase(Path.Combine(provider.GetRequiredService<DataDirectory>().Path, "cloudportal.db"));
+            DatabaseMigrator.Migrate(database);
+            return database;
+        });
+        services.AddCloudPortalStores();
+        services.AddSingleton<VirtualizationProbe>();
+        services.AddSingleton<HostConnections>();
+        services.AddSingleton<HostService>();
+        services.AddSingleton<MachineEvents>();
+        services.AddSingleton<OperationExecutor>();
+        services.AddSingleton<MachineService>();
+        services.AddSingleton<InstallationIdentity>();
+        services.AddHostedService<PortalStartup>();
+        services.AddSingleton<MachineReconciler>();
+        services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
+        app.MapGet("/readyz", async (SqliteDatabase database, HostConnections connections, CancellationToken ct) =>
+        {
+            await using var connection = await database.OpenAsync(ct);
+            var hosts = connections.Statuses;
+            var body = new
+            {
+                database = "ok",
+                hosts = hosts.Select(h => new { h.HostId, state = h.State.ToString().ToLowerInvariant(), h.LastError }),
+            };
+            return hosts.Count > 0 && hosts.Any(h => h.State == HostConnectionState.Connected)
+                ? Results.Ok(body)
+                : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }).ExcludeFromDescription().AllowAnonymous();
+        return app;
+    }
+}
+
+public sealed record DataDirectory(string Path);

@@ -1,0 +1,27 @@
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Api;
+using CloudPortal.Web.Components;
+using CloudPortal.Web.Hosting;
+using CloudPortal.Web.Live;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPortalHosting();
+builder.Services.AddPortalCore();
+builder.Services.AddPortalAccounts();
+builder.Services.AddPortalApi();
+builder.Services.AddPortalPages();
+builder.Services.AddPortalLive();
+
+var app = builder.Build();
+
+app.UsePortalPipeline();
+app.MapPortalHealth();
+app.MapPortalAccounts();
+app.MapPortalApi();
+app.MapPortalLive();
+app.MapPortalPages();
+
+app.Run();
+
+public partial class Program;
