@@ -34,7 +34,7 @@ _as_root() {
 _pkg_installed() {
     local status
     status="$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)"
-    [[ $status == "install ok installed" ]]
+    [[ $status == *" ok installed" ]]
 }
 
 # ensure_apt_packages PKG... : install only the packages that are missing.

@@ -13,6 +13,12 @@ public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetada
 /// </summary>
 public static class DomainXmlBuilder
 {
+    /// <summary>
+    /// Domain names are unique per host while machine names are unique per tenant, so the name carries a piece
+    /// of the machine id; it still starts with the machine's name for people reading virsh output.
+    /// </summary>
+    public static string DomainName(Machine machine) => $"{machine.Name}-{machine.Id.ToString("N")[..8]}";
+
     public static string Build(DomainSpec spec)
     {
         var machine = spec.Machine;
@@ -22,7 +28,7 @@ public static class DomainXmlBuilder
         {
             xml.WriteStartElement("domain");
             xml.WriteAttributeString("type", spec.DomainType);
-            xml.WriteElementString("name", machine.Name);
+            xml.WriteElementString("name", DomainName(machine));
             xml.WriteElementString("uuid", machine.DomainUuid.ToString());
 
             xml.WriteStartElement("metadata");
