@@ -20,8 +20,10 @@ public static class ApiExtensions
     public static IEndpointRouteBuilder MapPortalApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        // A self-hosted portal's reference page must not call out: no web fonts, telemetry or hosted AI agent.
         app.MapScalarApiReference("/api/reference", options => options.WithTitle("CloudPortal API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp().HideDeveloperTools()).AllowAnonymous();
 
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(policy => policy.AddAuthenticationSchemes(BearerTokenScheme).RequireAuthenticatedUser())
