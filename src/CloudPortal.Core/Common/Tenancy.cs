@@ -1,7 +1,11 @@
 namespace CloudPortal.Core.Common;
 
-/// <summary>Who is asking: every query and libvirt action is scoped by it.</summary>
-public sealed record Caller(Guid UserId, string Username, Guid TenantId, string Role)
+/// <summary>
+/// Who is asking: every query and libvirt action is scoped by it. <see cref="Role"/> is the caller's role in
+/// <see cref="TenantId"/> (cloud administrators are "admin" everywhere); <see cref="Address"/> is the client's
+/// network address, for the audit log.
+/// </summary>
+public sealed record Caller(Guid UserId, string Username, Guid TenantId, string Role, string? Address = null)
 {
     public bool IsAdmin => Role == Roles.Admin;
 }
