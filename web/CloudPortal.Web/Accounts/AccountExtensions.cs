@@ -1,6 +1,10 @@
 using CloudPortal.Web.Api;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using CloudPortal.Core.Accounts;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Tenancy;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CloudPortal.Web.Accounts;
@@ -10,6 +14,11 @@ public static class AccountExtensions
     public static IServiceCollection AddPortalAccounts(this IServiceCollection services)
     {
         services.AddSingleton<PasswordHashing>();
+        services.AddSingleton<IPasswordHashing>(provider => provider.GetRequiredService<PasswordHashing>());
+        services.AddSingleton<AccessResolver>();
+        services.AddSingleton<TenantService>();
+        services.AddSingleton<UserService>();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingAccessStateProvider>();
         services.AddSingleton<SignInService>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(options =>
@@ -21,6 +30,7 @@ public static class AccountExtensions
                 options.Cookie.SameSite = SameSiteMode.Strict;
                 options.ExpireTimeSpan = TimeSpan.FromHours(12);
                 options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = CookiePrincipalValidator.ValidateAsync;
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         services.AddAuthorization();
@@ -37,10 +47,33 @@ public static class AccountExtensions
             var returnUrl = SafeReturnUrl(form.ReturnUrl);
             if (user is null)
                 return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
+            Caller caller;
+            try
+            {
+                caller = await signIn.ActingCallerAsync(user, null, http.Connection.RemoteIpAddress?.ToString(), ct);
+            }
+            catch (NotFoundException)
+            {
+                return Results.Redirect($"/login?error=notenant&returnUrl={Uri.EscapeDataString(returnUrl)}");
+            }
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-                PortalClaims.Principal(user, user.TenantId, CookieAuthenticationDefaults.AuthenticationScheme));
+                PortalClaims.Principal(caller, CookieAuthenticationDefaults.AuthenticationScheme));
             return Results.LocalRedirect(returnUrl);
         }).ExcludeFromDescription();
+
+        // Switching tenant re-issues the cookie for the chosen tenant; the resolver refuses tenants the user is not in.
+        app.MapPost("/account/switch-tenant", async ([FromForm] SwitchTenantForm form, AccessResolver access, HttpContext http, CancellationToken ct) =>
+        {
+            var userId = http.User.UserId();
+            if (userId is null || form.TenantId is not { } tenantId)
+                return Results.LocalRedirect("/login");
+            var caller = await access.ResolveAsync(userId.Value, tenantId, http.Connection.RemoteIpAddress?.ToString(), ct);
+            if (caller is null)
+                return Results.LocalRedirect("/login");
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
+                PortalClaims.Principal(caller, CookieAuthenticationDefaults.AuthenticationScheme));
+            return Results.LocalRedirect(SafeReturnUrl(form.ReturnUrl));
+        }).RequireAuthorization().ExcludeFromDescription();
 
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
@@ -48,18 +81,20 @@ public static class AccountExtensions
             return Results.LocalRedirect("/login");
         }).ExcludeFromDescription();
 
-        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, CancellationToken ct) =>
+        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, HttpContext http, CancellationToken ct) =>
         {
             var user = await signIn.CheckAsync(body?.Username, body?.Password, ct);
             if (user is null)
                 return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "The username or password is wrong.");
-            var (token, expiresAt) = await signIn.IssueTokenAsync(user, ct);
-            return Results.Json(new TokenResponse(token, expiresAt), statusCode: StatusCodes.Status201Created);
+            var caller = await signIn.ActingCallerAsync(user, body?.TenantId, http.Connection.RemoteIpAddress?.ToString(), ct);
+            var (token, expiresAt) = await signIn.IssueTokenAsync(caller, ct);
+            return Results.Json(new TokenResponse(token, expiresAt, caller.TenantId), statusCode: StatusCodes.Status201Created);
         })
         .WithTags("Tokens")
         .WithSummary("Exchange a username and password for a bearer token.")
         .Produces<TokenResponse>(StatusCodes.Status201Created)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
         .AllowAnonymous()
         .DisableAntiforgery();
         return app;
@@ -72,6 +107,9 @@ public static class AccountExtensions
 
 public sealed record LoginForm(string? Username, string? Password, string? ReturnUrl);
 
-public sealed record TokenRequest(string? Username, string? Password);
+public sealed record SwitchTenantForm(Guid? TenantId, string? ReturnUrl);
 
-public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt);
+/// <summary>A sign-in for the API; <see cref="TenantId"/> chooses the tenant the token acts in (default: the user's home tenant).</summary>
+public sealed record TokenRequest(string? Username, string? Password, Guid? TenantId);
+
+public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt, Guid TenantId);

@@ -1,21 +1,25 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Tenancy;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace CloudPortal.Web.Accounts;
 
-/// <summary>Authenticates API calls by "Authorization: Bearer &lt;token&gt;" against the hashed tokens in the store.</summary>
+/// <summary>
+/// Authenticates API calls by "Authorization: Bearer &lt;token&gt;" (a session token or an API key) against the hashed
+/// secrets in the store. The call acts in the token's tenant, or in the one an "X-Tenant-Id" header names.
+/// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ITokenStore tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ITokenStore tokens,
+    AccessResolver access) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
+    public const string TenantHeader = "X-Tenant-Id";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -25,11 +29,28 @@ public sealed class BearerTokenHandler(
         var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 256)
             return AuthenticateResult.Fail("Malformed bearer token.");
-        var found = await tokens.FindValidAsync(HashToken(token), CloudPortal.Core.Common.Clock.Now(), Context.RequestAborted);
-        if (found is not { } valid)
-            return AuthenticateResult.Fail("Unknown or expired bearer token.");
-        return AuthenticateResult.Success(new AuthenticationTicket(
-            PortalClaims.Principal(valid.User, valid.Token.TenantId, SchemeName), SchemeName));
+        var found = await tokens.FindValidAsync(TokenSecrets.Hash(token), CloudPortal.Core.Common.Clock.Now(), Context.RequestAborted);
+        if (found is not { } valid || valid.User.Disabled)
+            return AuthenticateResult.Fail("Unknown, revoked or expired bearer token.");
+
+        var tenantId = valid.Token.TenantId;
+        if (Request.Headers.TryGetValue(TenantHeader, out var named) && named.Count > 0)
+        {
+            if (!Guid.TryParse(named.ToString(), out tenantId))
+                return AuthenticateResult.Fail($"{TenantHeader} must be a tenant id.");
+        }
+        var address = Context.Connection.RemoteIpAddress?.ToString();
+        Caller caller;
+        try
+        {
+            caller = await access.ResolveAsync(valid.User, tenantId, address, Context.RequestAborted);
+        }
+        catch (NotFoundException)
+        {
+            // Signed in, but not in that tenant: tenant-scoped calls answer 404 without saying whether it exists.
+            caller = new Caller(valid.User.Id, valid.User.Username, tenantId, PortalClaims.NoRole, address);
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(PortalClaims.Principal(caller, SchemeName), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -45,10 +66,4 @@ public sealed class BearerTokenHandler(
         Response.StatusCode = StatusCodes.Status403Forbidden;
         await Results.Problem(statusCode: 403, title: "Forbidden", detail: "Your role may not do this.").ExecuteAsync(Context);
     }
-
-    public static string HashToken(string token) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    public static string NewToken() => "cpt_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
-        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Identity;
 namespace CloudPortal.Web.Accounts;
 
 /// <summary>PBKDF2 through ASP.NET Core Identity's hasher (versioned format, so parameters can be raised later).</summary>
-public sealed class PasswordHashing
+public sealed class PasswordHashing : IPasswordHashing
 {
     private readonly PasswordHasher<User> _hasher = new();
 

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
 
 namespace CloudPortal.Web.Accounts;
@@ -8,13 +7,18 @@ namespace CloudPortal.Web.Accounts;
 public static class PortalClaims
 {
     public const string TenantId = "cloudportal:tenant";
+    public const string Address = "cloudportal:address";
 
-    public static ClaimsPrincipal Principal(User user, Guid tenantId, string scheme) => new(new ClaimsIdentity(
+    /// <summary>The role claim of a principal whose chosen tenant it may not act in: every tenant-scoped call is then a 404.</summary>
+    public const string NoRole = "";
+
+    public static ClaimsPrincipal Principal(Caller caller, string scheme) => new(new ClaimsIdentity(
     [
-        new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()),
-        new Claim(ClaimTypes.Name, user.Username),
-        new Claim(ClaimTypes.Role, user.Role),
-        new Claim(TenantId, tenantId.ToString()),
+        new Claim(ClaimTypes.NameIdentifier, caller.UserId.ToString()),
+        new Claim(ClaimTypes.Name, caller.Username),
+        new Claim(ClaimTypes.Role, caller.Role),
+        new Claim(TenantId, caller.TenantId.ToString()),
+        .. caller.Address is null ? Array.Empty<Claim>() : [new Claim(Address, caller.Address)],
     ], scheme, ClaimTypes.Name, ClaimTypes.Role));
 
     public static Caller ToCaller(this ClaimsPrincipal principal)
@@ -23,6 +27,15 @@ public static class PortalClaims
             || !Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
             || !Guid.TryParse(principal.FindFirstValue(TenantId), out var tenantId))
             throw new UnauthorizedAccessException("Not signed in.");
-        return new Caller(userId, principal.Identity.Name ?? "", tenantId, principal.FindFirstValue(ClaimTypes.Role) ?? Roles.Viewer);
+        var role = principal.FindFirstValue(ClaimTypes.Role);
+        if (string.IsNullOrEmpty(role))
+            throw new NotFoundException($"Tenant {tenantId} was not found.");
+        return new Caller(userId, principal.Identity.Name ?? "", tenantId, role, principal.FindFirstValue(Address));
     }
+
+    public static Guid? UserId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) ? id : null;
+
+    public static Guid? ChosenTenantId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(TenantId), out var id) ? id : null;
 }

@@ -1,12 +1,14 @@
 using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
-using Microsoft.Extensions.Options;
+using CloudPortal.Core.Tenancy;
 using CloudPortal.Web.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CloudPortal.Web.Accounts;
 
-/// <summary>Checks a username and password; the answer never says which of the two was wrong.</summary>
-public sealed class SignInService(IUserStore users, ITokenStore tokens, PasswordHashing passwords, IOptions<PortalOptions> options)
+/// <summary>Checks a username and password; the answer never says which of the two was wrong, nor that an account is disabled.</summary>
+public sealed class SignInService(
+    IUserStore users, ITokenStore tokens, PasswordHashing passwords, AccessResolver access, IOptions<PortalOptions> options)
 {
     public async Task<User?> CheckAsync(string? username, string? password, CancellationToken ct)
     {
@@ -18,20 +20,29 @@ public sealed class SignInService(IUserStore users, ITokenStore tokens, Password
             passwords.VerifyDummy(password);
             return null;
         }
-        return passwords.Verify(user, password) ? user : null;
+        return passwords.Verify(user, password) && !user.Disabled ? user : null;
     }
 
-    public async Task<(string Token, DateTimeOffset ExpiresAt)> IssueTokenAsync(User user, CancellationToken ct)
+    /// <summary>The caller a new sign-in acts as: in the named tenant, or in the user's default one.</summary>
+    /// <exception cref="NotFoundException">The user may not act in the named tenant, or in any tenant at all.</exception>
+    public async Task<Caller> ActingCallerAsync(User user, Guid? tenantId, string? address, CancellationToken ct)
+    {
+        var chosen = tenantId ?? await access.DefaultTenantAsync(user, ct)
+            ?? throw new NotFoundException("Your account belongs to no active tenant; ask an administrator to add you to one.");
+        return await access.ResolveAsync(user, chosen, address, ct);
+    }
+
+    public async Task<(string Token, DateTimeOffset ExpiresAt)> IssueTokenAsync(Caller caller, CancellationToken ct)
     {
         var now = Clock.Now();
-        var token = BearerTokenHandler.NewToken();
+        var token = TokenSecrets.New();
         var expiresAt = now + options.Value.TokenLifetime;
         await tokens.InsertAsync(new ApiToken
         {
             Id = Guid.NewGuid(),
-            TokenHash = BearerTokenHandler.HashToken(token),
-            UserId = user.Id,
-            TenantId = user.TenantId,
+            TokenHash = TokenSecrets.Hash(token),
+            UserId = caller.UserId,
+            TenantId = caller.TenantId,
             CreatedAt = now,
             ExpiresAt = expiresAt,
         }, ct);

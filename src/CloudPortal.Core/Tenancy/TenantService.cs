@@ -1,0 +1,70 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Machines;
+
+namespace CloudPortal.Core.Tenancy;
+
+/// <summary>Tenants: created, renamed, disabled and deleted by cloud administrators; seen by their members.</summary>
+public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships)
+{
+    public async Task<IReadOnlyList<Tenant>> ListAsync(Caller caller, CancellationToken ct)
+    {
+        var all = await tenants.ListAsync(ct);
+        if (caller.IsAdmin)
+            return all;
+        var mine = (await memberships.ListByUserAsync(caller.UserId, ct)).Select(m => m.TenantId).ToHashSet();
+        return all.Where(t => mine.Contains(t.Id) && !t.Disabled).ToList();
+    }
+
+    public async Task<Tenant> GetAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        var tenant = await tenants.GetAsync(id, ct);
+        if (tenant is null || (!caller.IsAdmin && (tenant.Disabled || await memberships.GetRoleAsync(caller.UserId, id, ct) is null)))
+            throw new NotFoundException($"Tenant {id} was not found.");
+        return tenant;
+    }
+
+    public async Task<Tenant> CreateAsync(Caller caller, string? name, CancellationToken ct)
+    {
+        EnsureAdmin(caller);
+        var errors = new ValidationErrors();
+        ValidateName(name, errors);
+        errors.ThrowIfAny();
+        var tenant = new Tenant { Id = Guid.NewGuid(), Name = name!, CreatedAt = Clock.Now() };
+        await tenants.InsertAsync(tenant, ct);
+        return tenant;
+    }
+
+    public async Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct)
+    {
+        EnsureAdmin(caller);
+        var tenant = await GetAsync(caller, id, ct);
+        var errors = new ValidationErrors();
+        if (name is not null)
+            ValidateName(name, errors);
+        errors.ThrowIfAny();
+        if (disabled == true && id == DefaultTenant.Id)
+            throw new ConflictException("The default tenant cannot be disabled: it is where administrators act.");
+        if (name is not null && name != tenant.Name)
+            await tenants.RenameAsync(id, name, ct);
+        if (disabled is { } d && d != tenant.Disabled)
+            await tenants.SetDisabledAsync(id, d, ct);
+        return await GetAsync(caller, id, ct);
+    }
+
+    public async Task DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        EnsureAdmin(caller);
+        await GetAsync(caller, id, ct);
+        if (id == DefaultTenant.Id)
+            throw new ConflictException("The default tenant cannot be deleted.");
+        await tenants.DeleteAsync(id, ct);
+    }
+
+    private static void ValidateName(string? name, ValidationErrors errors) => MachineRequestRules.ValidateName(name, errors);
+
+    private static void EnsureAdmin(Caller caller)
+    {
+        if (!caller.IsAdmin)
+            throw new ForbiddenException("Only cloud administrators manage tenants.");
+    }
+}

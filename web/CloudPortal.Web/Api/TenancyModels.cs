@@ -1,0 +1,45 @@
+using CloudPortal.Core.Accounts;
+using CloudPortal.Core.Tenancy;
+
+namespace CloudPortal.Web.Api;
+
+public sealed record TenantDto(Guid Id, string Name, bool Disabled, DateTimeOffset CreatedAt)
+{
+    public static TenantDto From(Tenant t) => new(t.Id, t.Name, t.Disabled, t.CreatedAt);
+}
+
+public sealed record TenantCreateDto(string? Name);
+
+public sealed record TenantPatchDto(string? Name, bool? Disabled);
+
+public sealed record MembershipDto(Guid UserId, string Username, Guid TenantId, string TenantName, string Role)
+{
+    public static MembershipDto From(Membership m) => new(m.UserId, m.Username, m.TenantId, m.TenantName, m.Role);
+}
+
+public sealed record UserDto(Guid Id, string Username, bool IsAdmin, bool Disabled, Guid HomeTenantId, DateTimeOffset CreatedAt,
+    IReadOnlyList<MembershipDto> Memberships)
+{
+    public static UserDto From(UserView v) => new(v.User.Id, v.User.Username, v.User.IsAdmin, v.User.Disabled, v.User.TenantId,
+        v.User.CreatedAt, v.Memberships.Select(MembershipDto.From).ToList());
+}
+
+/// <summary>The contract's create body: role admin makes a cloud administrator (admins only).</summary>
+public sealed record UserCreateDto(string? Username, string? Password, Guid? TenantId, string? Role);
+
+public sealed record UserPatchDto(bool? Disabled, bool? IsAdmin, string? Password);
+
+public sealed record MemberPutDto(string? Role);
+
+public sealed record PasswordChangeDto(string? CurrentPassword, string? NewPassword);
+
+public sealed record ApiKeyCreateDto(string? Name, Guid? TenantId, int? ExpiresInDays);
+
+public sealed record ApiKeyDto(Guid Id, string? Name, Guid TenantId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+    DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, string? Key = null)
+{
+    public static ApiKeyDto From(ApiToken t, string? key = null) =>
+        new(t.Id, t.Name, t.TenantId, t.CreatedAt, t.ExpiresAt, t.RevokedAt, t.LastUsedAt, key);
+}
+
+public sealed record MeDto(Guid UserId, string Username, Guid TenantId, string Role, IReadOnlyList<MembershipDto> Memberships);
