@@ -74,6 +74,7 @@ public sealed class PortalFixture : IAsyncLifetime
         start.Environment["CLOUDPORTAL_ADMIN_PASSWORD"] = AdminPassword;
         start.Environment["CloudPortal__LocalHostUri"] = Virsh.Uri;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
         start.Environment["Logging__LogLevel__CloudPortal"] = "Information";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         start.Environment.Remove("ASPNETCORE_URLS");
@@ -154,8 +155,10 @@ public sealed class PortalFixture : IAsyncLifetime
             if (Browser is not null)
                 await Browser.CloseAsync();
         }
-        catch { /* the browser may already be gone */ }
+        catch (PlaywrightException) { /* the browser may already be gone */ }
+        Browser = null!;
         _playwright?.Dispose();
+        _playwright = null;
 
         if (_portal is not null)
         {
@@ -171,6 +174,9 @@ public sealed class PortalFixture : IAsyncLifetime
             _portal.Dispose();
             _portal = null;
         }
+
+        // Kept for diagnosis: the portal's console output of this run, next to the test assembly.
+        try { await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, "portal-e2e.log"), PortalLog); } catch (IOException) { }
 
         await Virsh.RemoveTestDomainsAsync();
 

@@ -33,10 +33,12 @@ internal static class PortalPage
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            await page.GetByTestId("create-machine").ClickAsync();
+            // A dialog that is already on its way must not get a twin.
+            if (await dialog.CountAsync() == 0)
+                await page.GetByTestId("create-machine").ClickAsync();
             try
             {
-                await dialog.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 1_500 });
+                await dialog.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 2_000 });
                 return dialog;
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)

