@@ -8,10 +8,10 @@ public static partial class AccountRules
     public const int MinPasswordLength = 8;
     public const int MaxPasswordLength = 1024;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\\z")]
     private static partial Regex UsernamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}\\z")]
     private static partial Regex KeyNamePattern();
 
     public static void ValidateUsername(string? username, ValidationErrors errors)

@@ -8,8 +8,16 @@ public enum MachineAction { Start, Shutdown, Poweroff, Reboot, Pause, Resume, Su
 /// <summary>Which action is allowed from which state, and what it asks of libvirt.</summary>
 public static class MachineActions
 {
-    public static bool TryParse(string? text, out MachineAction action) =>
-        Enum.TryParse(text, ignoreCase: true, out action) && Enum.IsDefined(action) && !int.TryParse(text, out _);
+    /// <summary>
+    /// One action by name. Only letters are accepted: Enum.TryParse would also take numbers and comma lists, which
+    /// it ORs together ("poweroff,shutdown" would become reboot).
+    /// </summary>
+    public static bool TryParse(string? text, out MachineAction action)
+    {
+        action = default;
+        return !string.IsNullOrEmpty(text) && text.All(char.IsAsciiLetter)
+            && Enum.TryParse(text, ignoreCase: true, out action) && Enum.IsDefined(action);
+    }
 
     public static IReadOnlyList<MachineState> AllowedFrom(MachineAction action) => action switch
     {

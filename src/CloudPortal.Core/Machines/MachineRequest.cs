@@ -14,7 +14,7 @@ public static partial class MachineRequestRules
     public const int MinMemoryMiB = 32;
     public const int MaxMemoryMiB = 256 * 1024;
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,63}$")]
+    [GeneratedRegex("^[A-Za-z0-9-]{1,63}\\z")]
     private static partial Regex NamePattern();
 
     /// <summary>

@@ -25,7 +25,8 @@ public sealed record PortalMetadata(Guid InstallationId, Guid MachineId, Guid Te
         try
         {
             var element = XElement.Parse(xml);
-            if (element.Name.LocalName != "machine")
+            // libvirt returns the element without its namespace (it already selected by namespace); any other namespace is not ours.
+            if (element.Name.LocalName != "machine" || element.Name.NamespaceName is not ("" or NamespaceUri))
                 return null;
             return Guid.TryParse((string?)element.Attribute("installation"), out var installation)
                 && Guid.TryParse((string?)element.Attribute("id"), out var id)
