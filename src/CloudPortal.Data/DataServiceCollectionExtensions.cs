@@ -18,6 +18,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IUserStore, UserStore>();
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<IInstallationStore, InstallationStore>();
+        services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
         return services;
     }
 }

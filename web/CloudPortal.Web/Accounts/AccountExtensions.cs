@@ -1,4 +1,7 @@
+using CloudPortal.Core.Audit;
+using CloudPortal.Core.Common;
 using CloudPortal.Web.Api;
+using CloudPortal.Web.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
@@ -31,16 +34,18 @@ public static class AccountExtensions
     public static IEndpointRouteBuilder MapPortalAccounts(this IEndpointRouteBuilder app)
     {
         // The browser's sign-in: a plain form post, so antiforgery validation applies to it.
-        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInService signIn, HttpContext http, CancellationToken ct) =>
+        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInThrottle signIn, HttpContext http, CancellationToken ct) =>
         {
-            var user = await signIn.CheckAsync(form.Username, form.Password, ct);
+            var outcome = await signIn.SignInAsync(form.Username, form.Password, ClientAddress.Of(http), "form", ct);
             var returnUrl = SafeReturnUrl(form.ReturnUrl);
-            if (user is null)
+            if (outcome.RetryAfter is not null)
+                return Results.Redirect($"/login?locked={outcome.RetryAfterMinutes}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+            if (outcome.User is not { } user)
                 return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
                 PortalClaims.Principal(user, user.TenantId, CookieAuthenticationDefaults.AuthenticationScheme));
             return Results.LocalRedirect(returnUrl);
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().RequireRateLimiting(AuditExtensions.SignInFloodPolicy);
 
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
@@ -48,18 +53,24 @@ public static class AccountExtensions
             return Results.LocalRedirect("/login");
         }).ExcludeFromDescription();
 
-        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, CancellationToken ct) =>
+        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, SignInThrottle throttle, IAuditLog audit, HttpContext http, CancellationToken ct) =>
         {
-            var user = await signIn.CheckAsync(body?.Username, body?.Password, ct);
-            if (user is null)
+            var outcome = await throttle.SignInAsync(body?.Username, body?.Password, ClientAddress.Of(http), "api", ct);
+            if (outcome.RetryAfter is { } retryAfter)
+                return SignInThrottle.TooMany(http, retryAfter);
+            if (outcome.User is not { } user)
                 return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "The username or password is wrong.");
             var (token, expiresAt) = await signIn.IssueTokenAsync(user, ct);
+            await audit.RecordAsync(new Caller(user.Id, user.Username, user.TenantId, user.Role, ClientAddress.Of(http)),
+                AuditActions.TokenIssue, "token", null, user.Username, AuditResults.Succeeded, $"expires {expiresAt:O}", ct);
             return Results.Json(new TokenResponse(token, expiresAt), statusCode: StatusCodes.Status201Created);
         })
         .WithTags("Tokens")
         .WithSummary("Exchange a username and password for a bearer token.")
         .Produces<TokenResponse>(StatusCodes.Status201Created)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .RequireRateLimiting(AuditExtensions.SignInFloodPolicy)
         .AllowAnonymous()
         .DisableAntiforgery();
         return app;

@@ -23,6 +23,7 @@ public static class PortalClaims
             || !Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var userId)
             || !Guid.TryParse(principal.FindFirstValue(TenantId), out var tenantId))
             throw new UnauthorizedAccessException("Not signed in.");
-        return new Caller(userId, principal.Identity.Name ?? "", tenantId, principal.FindFirstValue(ClaimTypes.Role) ?? Roles.Viewer);
+        return new Caller(userId, principal.Identity.Name ?? "", tenantId, principal.FindFirstValue(ClaimTypes.Role) ?? Roles.Viewer,
+            principal.FindFirstValue(Audit.ClientAddress.ClaimType));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using CloudPortal.Web.Audit;
 using Scalar.AspNetCore;
 
 namespace CloudPortal.Web.Api;
@@ -31,6 +32,7 @@ public static class ApiExtensions
         api.MapHostEndpoints();
         api.MapMachineEndpoints();
         api.MapOperationEndpoints();
+        api.MapAuditEndpoints();
         return app;
     }
 
