@@ -195,4 +195,33 @@ public sealed class AuditApiTests(AuditPortalFactory portal) : IClassFixture<Aud
         // The token issue that signed the admin in is audited too.
         Assert.NotEmpty(await ItemsAsync(await admin.GetAsync("/api/v1/audit?action=token.issue&user=admin&result=succeeded")));
     }
+
+    [Fact]
+    public async Task AuditPageAndCsvExport_SignedInAdminCookie_RenderAndDownload()
+    {
+        var client = portal.ClientFrom("198.18.5.1");
+        var login = await client.GetAsync("/login");
+        var html = await login.Content.ReadAsStringAsync();
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var cookies = login.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).ToList();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Username"] = "admin", ["Password"] = AuditPortalFactory.AdminPassword, ["ReturnUrl"] = "/audit", ["__RequestVerificationToken"] = token,
+            }),
+        };
+        request.Headers.Add("Cookie", string.Join("; ", cookies));
+        var signedIn = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        cookies.AddRange(signedIn.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        client.DefaultRequestHeaders.Add("Cookie", string.Join("; ", cookies));
+
+        var page = await client.GetAsync("/audit");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Audit log", await page.Content.ReadAsStringAsync());
+        var csv = await client.GetAsync("/audit/export.csv?action=signin&result=succeeded");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Contains(",signin,user,", await csv.Content.ReadAsStringAsync());
+    }
 }
