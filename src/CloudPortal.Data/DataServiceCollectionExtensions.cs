@@ -21,6 +21,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IInstallationStore, InstallationStore>();
         services.AddSingleton<ITenantStore, TenantStore>();
         services.AddSingleton<IMembershipStore, MembershipStore>();
+        services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
         return services;
     }
 }

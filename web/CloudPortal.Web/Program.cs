@@ -1,5 +1,6 @@
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Api;
+using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Live;
@@ -12,14 +13,17 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalAudit(builder.Configuration);
 
 var app = builder.Build();
 
 app.UsePortalPipeline();
+app.UsePortalAudit();
 app.MapPortalHealth();
 app.MapPortalAccounts();
 app.MapPortalApi();
 app.MapPortalLive();
+app.MapPortalAudit();
 app.MapPortalPages();
 
 app.Run();

@@ -1,3 +1,4 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
 
@@ -7,7 +8,7 @@ namespace CloudPortal.Core.Hosts;
 public sealed record HostView(Host Host, HostStatus Status, int RunningMachines);
 
 /// <summary>Registering hosts and describing them (admin work).</summary>
-public sealed class HostService(IHostStore hosts, IMachineStore machines, HostConnections connections)
+public sealed partial class HostService(IHostStore hosts, IMachineStore machines, HostConnections connections, IAuditLog audit)
 {
     public async Task<IReadOnlyList<HostView>> ListAsync(CancellationToken ct)
     {
@@ -27,7 +28,7 @@ public sealed class HostService(IHostStore hosts, IMachineStore machines, HostCo
     /// Adds a host and starts connecting to it. A host that is down is still added (and shown unreachable,
     /// retried with backoff): registering a host before it is up is normal in a cloud.
     /// </summary>
-    public async Task<HostView> AddAsync(Caller caller, string? name, string? uri, CancellationToken ct)
+    private async Task<HostView> AddUnauditedAsync(Caller caller, string? name, string? uri, CancellationToken ct)
     {
         if (!caller.IsAdmin)
             throw new ForbiddenException("Only administrators may add hosts.");

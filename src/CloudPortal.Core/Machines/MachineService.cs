@@ -1,3 +1,4 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Operations;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What tenants do with machines: every call is scoped to the caller's tenant.</summary>
-public sealed class MachineService(
+public sealed partial class MachineService(
     IMachineStore machines,
     IOperationStore operations,
     IHostStore hosts,
@@ -15,6 +16,7 @@ public sealed class MachineService(
     OperationExecutor executor,
     MachineEvents events,
     InstallationIdentity installation,
+    IAuditLog audit,
     ILogger<MachineService> log)
 {
     public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
@@ -30,7 +32,7 @@ public sealed class MachineService(
         machines.ListAsync(caller.TenantId, page, ct);
 
     /// <summary>Validates, picks a host, records the machine and its create operation, and starts the work.</summary>
-    public async Task<(Machine Machine, Operation Operation)> CreateAsync(Caller caller, MachineRequest request, CancellationToken ct)
+    private async Task<(Machine Machine, Operation Operation)> CreateUnauditedAsync(Caller caller, MachineRequest request, CancellationToken ct)
     {
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
@@ -58,7 +60,7 @@ public sealed class MachineService(
         return (machine, operation);
     }
 
-    public async Task<Operation> DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    private async Task<Operation> DeleteUnauditedAsync(Caller caller, Guid id, CancellationToken ct)
     {
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);
@@ -73,7 +75,7 @@ public sealed class MachineService(
     }
 
     /// <summary>Carries out a quick action at once and returns the machine in the state libvirt reports after it.</summary>
-    public async Task<Machine> ActAsync(Caller caller, Guid id, MachineAction action, CancellationToken ct)
+    private async Task<Machine> ActUnauditedAsync(Caller caller, Guid id, MachineAction action, CancellationToken ct)
     {
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);

@@ -1,3 +1,4 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
@@ -35,11 +36,13 @@ public sealed class PortalHarness : IAsyncDisposable
         Executor = new OperationExecutor(NullLogger<OperationExecutor>.Instance);
         Events = new MachineEvents(NullLogger<MachineEvents>.Instance);
         Installation = new InstallationIdentity(Guid.NewGuid());
-        Service = new MachineService(Machines, Operations, Hosts, Connections, Executor, Events, Installation, NullLogger<MachineService>.Instance);
-        HostService = new HostService(Hosts, Machines, Connections);
+        Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
+        Service = new MachineService(Machines, Operations, Hosts, Connections, Executor, Events, Installation, Audit, NullLogger<MachineService>.Instance);
+        HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 
     public string Directory { get; }
+    public AuditLog Audit { get; }
     public SqliteDatabase Database { get; }
     public MachineStore Machines { get; }
     public OperationStore Operations { get; }

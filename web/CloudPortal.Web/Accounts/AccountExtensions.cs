@@ -1,8 +1,10 @@
+using CloudPortal.Core.Audit;
+using CloudPortal.Core.Common;
 using CloudPortal.Web.Api;
+using CloudPortal.Web.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using CloudPortal.Core.Accounts;
-using CloudPortal.Core.Common;
 using CloudPortal.Core.Tenancy;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -41,16 +43,18 @@ public static class AccountExtensions
     public static IEndpointRouteBuilder MapPortalAccounts(this IEndpointRouteBuilder app)
     {
         // The browser's sign-in: a plain form post, so antiforgery validation applies to it.
-        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInService signIn, HttpContext http, CancellationToken ct) =>
+        app.MapPost("/account/login", async ([FromForm] LoginForm form, SignInThrottle throttle, SignInService signIn, HttpContext http, CancellationToken ct) =>
         {
-            var user = await signIn.CheckAsync(form.Username, form.Password, ct);
+            var outcome = await throttle.SignInAsync(form.Username, form.Password, ClientAddress.Of(http), "form", ct);
             var returnUrl = SafeReturnUrl(form.ReturnUrl);
-            if (user is null)
+            if (outcome.RetryAfter is not null)
+                return Results.Redirect($"/login?locked={outcome.RetryAfterMinutes}&returnUrl={Uri.EscapeDataString(returnUrl)}");
+            if (outcome.User is not { } user)
                 return Results.Redirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
             Caller caller;
             try
             {
-                caller = await signIn.ActingCallerAsync(user, null, http.Connection.RemoteIpAddress?.ToString(), ct);
+                caller = await signIn.ActingCallerAsync(user, null, ClientAddress.Of(http), ct);
             }
             catch (NotFoundException)
             {
@@ -59,7 +63,7 @@ public static class AccountExtensions
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
                 PortalClaims.Principal(caller, CookieAuthenticationDefaults.AuthenticationScheme));
             return Results.LocalRedirect(returnUrl);
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().RequireRateLimiting(AuditExtensions.SignInFloodPolicy);
 
         // Switching tenant re-issues the cookie for the chosen tenant; the resolver refuses tenants the user is not in.
         app.MapPost("/account/switch-tenant", async ([FromForm] SwitchTenantForm form, AccessResolver access, HttpContext http, CancellationToken ct) =>
@@ -67,7 +71,7 @@ public static class AccountExtensions
             var userId = http.User.UserId();
             if (userId is null || form.TenantId is not { } tenantId)
                 return Results.LocalRedirect("/login");
-            var caller = await access.ResolveAsync(userId.Value, tenantId, http.Connection.RemoteIpAddress?.ToString(), ct);
+            var caller = await access.ResolveAsync(userId.Value, tenantId, ClientAddress.Of(http), ct);
             if (caller is null)
                 return Results.LocalRedirect("/login");
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
@@ -81,13 +85,16 @@ public static class AccountExtensions
             return Results.LocalRedirect("/login");
         }).ExcludeFromDescription();
 
-        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, HttpContext http, CancellationToken ct) =>
+        app.MapPost("/api/v1/tokens", async (TokenRequest? body, SignInService signIn, SignInThrottle throttle, IAuditLog audit, HttpContext http, CancellationToken ct) =>
         {
-            var user = await signIn.CheckAsync(body?.Username, body?.Password, ct);
-            if (user is null)
+            var outcome = await throttle.SignInAsync(body?.Username, body?.Password, ClientAddress.Of(http), "api", ct);
+            if (outcome.RetryAfter is { } retryAfter)
+                return SignInThrottle.TooMany(http, retryAfter);
+            if (outcome.User is not { } user)
                 return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "The username or password is wrong.");
-            var caller = await signIn.ActingCallerAsync(user, body?.TenantId, http.Connection.RemoteIpAddress?.ToString(), ct);
+            var caller = await signIn.ActingCallerAsync(user, body?.TenantId, ClientAddress.Of(http), ct);
             var (token, expiresAt) = await signIn.IssueTokenAsync(caller, ct);
+            await audit.RecordAsync(caller, AuditActions.TokenIssue, "token", null, user.Username, AuditResults.Succeeded, $"expires {expiresAt:O}", ct);
             return Results.Json(new TokenResponse(token, expiresAt, caller.TenantId), statusCode: StatusCodes.Status201Created);
         })
         .WithTags("Tokens")
@@ -95,6 +102,8 @@ public static class AccountExtensions
         .Produces<TokenResponse>(StatusCodes.Status201Created)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .RequireRateLimiting(AuditExtensions.SignInFloodPolicy)
         .AllowAnonymous()
         .DisableAntiforgery();
         return app;

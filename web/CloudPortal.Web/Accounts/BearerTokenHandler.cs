@@ -39,7 +39,7 @@ public sealed class BearerTokenHandler(
             if (!Guid.TryParse(named.ToString(), out tenantId))
                 return AuthenticateResult.Fail($"{TenantHeader} must be a tenant id.");
         }
-        var address = Context.Connection.RemoteIpAddress?.ToString();
+        var address = Audit.ClientAddress.Of(Context);
         Caller caller;
         try
         {

@@ -23,8 +23,7 @@ public static class CookiePrincipalValidator
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return;
         }
-        if (fresh.Role != principal!.FindFirstValue(ClaimTypes.Role) || fresh.TenantId != principal!.ChosenTenantId()
-            || fresh.Address != principal!.FindFirstValue(PortalClaims.Address))
+        if (fresh.Role != principal!.FindFirstValue(ClaimTypes.Role) || fresh.TenantId != principal!.ChosenTenantId())
         {
             context.ReplacePrincipal(PortalClaims.Principal(fresh, CookieAuthenticationDefaults.AuthenticationScheme));
             context.ShouldRenew = true;
@@ -36,7 +35,7 @@ public static class CookiePrincipalValidator
     {
         if (principal.UserId() is not { } userId || principal.ChosenTenantId() is not { } tenantId)
             return null;
-        var address = http.Connection.RemoteIpAddress?.ToString();
+        var address = Audit.ClientAddress.Of(http);
         var ct = http.RequestAborted;
         try
         {

@@ -7,7 +7,6 @@ namespace CloudPortal.Web.Accounts;
 public static class PortalClaims
 {
     public const string TenantId = "cloudportal:tenant";
-    public const string Address = "cloudportal:address";
 
     /// <summary>The role claim of a principal whose chosen tenant it may not act in: every tenant-scoped call is then a 404.</summary>
     public const string NoRole = "";
@@ -18,7 +17,6 @@ public static class PortalClaims
         new Claim(ClaimTypes.Name, caller.Username),
         new Claim(ClaimTypes.Role, caller.Role),
         new Claim(TenantId, caller.TenantId.ToString()),
-        .. caller.Address is null ? Array.Empty<Claim>() : [new Claim(Address, caller.Address)],
     ], scheme, ClaimTypes.Name, ClaimTypes.Role));
 
     public static Caller ToCaller(this ClaimsPrincipal principal)
@@ -30,7 +28,7 @@ public static class PortalClaims
         var role = principal.FindFirstValue(ClaimTypes.Role);
         if (string.IsNullOrEmpty(role))
             throw new NotFoundException($"Tenant {tenantId} was not found.");
-        return new Caller(userId, principal.Identity.Name ?? "", tenantId, role, principal.FindFirstValue(Address));
+        return new Caller(userId, principal.Identity.Name ?? "", tenantId, role, principal.FindFirstValue(Audit.ClientAddress.ClaimType));
     }
 
     public static Guid? UserId(this ClaimsPrincipal principal) =>

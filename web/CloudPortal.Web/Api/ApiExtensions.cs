@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using CloudPortal.Web.Audit;
 using Scalar.AspNetCore;
 
 namespace CloudPortal.Web.Api;
@@ -32,6 +33,7 @@ public static class ApiExtensions
         api.MapMachineEndpoints();
         api.MapOperationEndpoints();
         api.MapTenancyEndpoints();
+        api.MapAuditEndpoints();
         return app;
     }
 
