@@ -70,7 +70,7 @@ public sealed class MigratorTests : IDisposable
         await using var connection = await database.OpenAsync(CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<SqliteException>(() => connection.ExecuteAsync(
-            "INSERT INTO users (id, username, password_hash, role, tenant_id, created_at) VALUES ('u', 'u', 'h', 'member', 'nope', 'now')"));
+            "INSERT INTO users (id, username, password_hash, home_tenant_id, created_at) VALUES ('u', 'u', 'h', 'nope', 'now')"));
 
         Assert.Contains("FOREIGN KEY", ex.Message);
     }
