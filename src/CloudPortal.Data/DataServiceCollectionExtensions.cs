@@ -2,6 +2,7 @@ using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Quotas;
 using CloudPortal.Data.Stores;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IUserStore, UserStore>();
         services.AddSingleton<ITokenStore, TokenStore>();
         services.AddSingleton<IInstallationStore, InstallationStore>();
+        services.AddSingleton<IQuotaStore, QuotaStore>();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using CloudPortal.Web.Api;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,7 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalQuotas();
 
 var app = builder.Build();
 

@@ -31,6 +31,7 @@ public static class ApiExtensions
         api.MapHostEndpoints();
         api.MapMachineEndpoints();
         api.MapOperationEndpoints();
+        api.MapQuotaEndpoints();
         return app;
     }
 
