@@ -3,6 +3,7 @@ using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
 using CloudPortal.Core.Tenancy;
+using CloudPortal.Core.Quotas;
 using CloudPortal.Data.Stores;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<ITenantStore, TenantStore>();
         services.AddSingleton<IMembershipStore, MembershipStore>();
         services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
+        services.AddSingleton<IQuotaStore, QuotaStore>();
         return services;
     }
 }

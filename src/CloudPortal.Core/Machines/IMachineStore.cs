@@ -1,5 +1,6 @@
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Quotas;
 
 namespace CloudPortal.Core.Machines;
 
@@ -7,6 +8,8 @@ public interface IMachineStore
 {
     /// <summary>Adds the machine and the operation that creates it in one transaction; a duplicate name is a <see cref="ConflictException"/>.</summary>
     Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct);
+    /// <summary>The same, reserving the quota (keyed by the operation id) in that transaction; over quota is a <see cref="QuotaExceededException"/>.</summary>
+    Task InsertWithOperationAsync(Machine machine, Operation operation, QuotaAmounts? reservation, MachineSize? size, CancellationToken ct);
     Task<Machine?> GetAsync(Guid id, CancellationToken ct);
     Task<Machine?> GetByDomainUuidAsync(Guid domainUuid, CancellationToken ct);
     Task<Page<Machine>> ListAsync(Guid? tenantId, PageRequest page, CancellationToken ct);
@@ -14,6 +17,8 @@ public interface IMachineStore
     Task<int> CountRunningByHostAsync(Guid hostId, CancellationToken ct);
     /// <summary>Sets the state; returns false when the machine no longer exists.</summary>
     Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, CancellationToken ct);
+    /// <summary>The same, also dropping a reservation in that transaction (a start action's commit).</summary>
+    Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, Guid? releaseReservationId, CancellationToken ct);
     /// <summary>Moves the machine into a transitional state only if it is not already in one, so two operations never overlap.</summary>
     Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct);
     Task DeleteAsync(Guid id, CancellationToken ct);

@@ -2,6 +2,7 @@ using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Quotas;
 using LibvirtSharp;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +18,15 @@ public sealed partial class MachineService(
     MachineEvents events,
     InstallationIdentity installation,
     IAuditLog audit,
+    IQuotaStore quotas,
     ILogger<MachineService> log)
 {
+    /// <summary>
+    /// Test-only fault injection: runs after the domain is defined and before it is started, with the create's
+    /// quota still reserved; throwing from it fails the create mid-way exactly as a libvirt refusal would.
+    /// </summary>
+    internal Func<Machine, CancellationToken, Task>? BeforeStartHook { get; set; }
+
     public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var machine = await machines.GetAsync(id, ct);
@@ -53,7 +61,10 @@ public sealed partial class MachineService(
             UpdatedAt = now,
         };
         var operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
-        await machines.InsertWithOperationAsync(machine, operation, ct);
+        // Reserves the defined and the running part: the machine is created to run.
+        await machines.InsertWithOperationAsync(machine, operation,
+            QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
+            new MachineSize(machine.Vcpus, machine.MemoryMiB), ct);
         events.Publish(machine);
         var domainType = connections.GetStatus(host.Id).Virtualization ?? VirtualizationProbe.Tcg;
         executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, token));
@@ -80,15 +91,40 @@ public sealed partial class MachineService(
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);
         MachineActions.EnsureAllowed(action, machine);
-        var observed = await connections.RunAsync(machine.HostId, connection =>
+        // Starting (also from suspended) makes the machine count against the running limits: reserve first.
+        Guid? reservationId = null;
+        if (action == MachineAction.Start)
         {
-            using var domain = connection.LookupDomainByUuid(machine.DomainUuid)
-                ?? throw new ConflictException($"Machine '{machine.Name}' has no domain on its host any more.");
-            MachineActions.Apply(action, domain);
-            return DomainObservation.Of(domain);
-        }, ct);
+            reservationId = Guid.NewGuid();
+            await quotas.ReserveAsync(reservationId.Value, machine.TenantId, machine.Id, ReservationKinds.Start,
+                QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB), null, ct);
+        }
+        DomainObservation observed;
+        try
+        {
+            observed = await connections.RunAsync(machine.HostId, connection =>
+            {
+                using var domain = connection.LookupDomainByUuid(machine.DomainUuid)
+                    ?? throw new ConflictException($"Machine '{machine.Name}' has no domain on its host any more.");
+                MachineActions.Apply(action, domain);
+                return DomainObservation.Of(domain);
+            }, ct);
+        }
+        catch when (reservationId is not null)
+        {
+            await quotas.ReleaseAsync(reservationId.Value, CancellationToken.None);
+            throw;
+        }
         log.LogInformation("{User} did {Action} on machine {Name}: now {State}", caller.Username, action, machine.Name, observed.State);
-        return await SetStateAsync(machine, observed.State, null, ct) ?? machine;
+        if (reservationId is null)
+            return await SetStateAsync(machine, observed.State, null, ct) ?? machine;
+        // The state change and the end of the reservation in one transaction; the store moves the charge by the
+        // state it finds, so a reconciler that already recorded "running" leaves nothing to double count.
+        if (!await machines.UpdateStateAsync(machine.Id, observed.State, null, reservationId, CancellationToken.None))
+            return machine;
+        var started = machine with { State = observed.State, LastError = null, UpdatedAt = Clock.Now() };
+        events.Publish(started);
+        return started;
     }
 
     /// <summary>Records a new state when it differs and tells whoever watches; null when the machine is gone.</summary>
@@ -164,6 +200,8 @@ public sealed partial class MachineService(
             await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
             await connections.RunAsync(machine.HostId, connection => connection.DefineDomainXml(xml).Dispose(), ct);
             await operations.RecordStepAsync(operationId, "define", "done", 40, null, ct);
+            if (BeforeStartHook is { } hook)
+                await hook(machine, ct);
             await operations.RecordStepAsync(operationId, "start", "started", 50, null, ct);
             var observed = await connections.RunAsync(machine.HostId, connection =>
             {

@@ -2,6 +2,7 @@ using System.Text;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Quotas;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -15,12 +16,19 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
-    public async Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct)
+    public Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct) =>
+        InsertWithOperationAsync(machine, operation, null, null, ct);
+
+    public async Task InsertWithOperationAsync(Machine machine, Operation operation, QuotaAmounts? reservation, MachineSize? size, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Immediate: the quota check reads under the write lock, so concurrent creates cannot both pass it.
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         try
         {
+            if (reservation is not null)
+                await QuotaLedger.ReserveAsync(connection, transaction, operation.Id, machine.TenantId, machine.Id,
+                    ReservationKinds.Create, reservation, size, ct);
             await connection.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO machines (id, name, tenant_id, owner_id, host_id, state, vcpus, memory_mib, domain_uuid, last_error, created_at, updated_at)
                 VALUES (@Id, @Name, @TenantId, @OwnerId, @HostId, @State, @Vcpus, @MemoryMiB, @DomainUuid, @LastError, @CreatedAt, @UpdatedAt)
@@ -99,25 +107,42 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             "SELECT count(*) FROM machines WHERE host_id = @hostId AND state = 'running'", new { hostId }, cancellationToken: ct));
     }
 
-    public async Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, CancellationToken ct)
+    public Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, CancellationToken ct) =>
+        UpdateStateAsync(id, state, lastError, null, ct);
+
+    public async Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, Guid? releaseReservationId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+        // Immediate: the old state is read under the write lock, so the charge moved is exactly the transition made.
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        if (releaseReservationId is { } reservationId)
+            await QuotaLedger.DeleteReservationAsync(connection, transaction, reservationId, ct);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
+        if (before is null)
+        {
+            await transaction.CommitAsync(ct);
+            return false;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE machines SET state = @state, last_error = @lastError, updated_at = @now WHERE id = @id
-            """, new { id, state = state.ToContractName(), lastError, now = Clock.Now() }, cancellationToken: ct));
-        return changed == 1;
+            """, new { id, state = state.ToContractName(), lastError, now = Clock.Now() }, transaction, cancellationToken: ct));
+        await ChargeTransitionAsync(connection, transaction, before, state, ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     public async Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE machines SET state = @state, last_error = NULL, updated_at = @now
             WHERE id = @id AND state NOT IN ('provisioning', 'deleting', 'migrating')
             """, new { id, state = transitional.ToContractName(), now = Clock.Now() }, transaction, cancellationToken: ct));
-        if (changed != 1)
+        if (changed != 1 || before is null)
             return false;
+        await ChargeTransitionAsync(connection, transaction, before, transitional, ct);
         await OperationStore.InsertAsync(connection, transaction, operation, ct);
         await transaction.CommitAsync(ct);
         return true;
@@ -126,8 +151,60 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM machines WHERE id = @id", new { id }, cancellationToken: ct));
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM machines WHERE id = @id", new { id }, transaction, cancellationToken: ct));
+        if (before is not null)
+        {
+            // A machine still provisioning was held by its create reservation only: dropping that is its whole release.
+            await QuotaLedger.DeleteCreateReservationsAsync(connection, transaction, id, ct);
+            var state = ParseState(before.State);
+            var release = QuotaAmounts.Zero;
+            if (QuotaResources.IsChargedDefined(state))
+                release += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+            if (QuotaResources.IsChargedRunning(state))
+                release += QuotaAmounts.RunningOf(before.Vcpus, before.MemoryMiB);
+            await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, release.Negate(), ct);
+        }
+        await transaction.CommitAsync(ct);
     }
+
+    private sealed class ChargeRow
+    {
+        public Guid Id { get; init; }
+        public Guid TenantId { get; init; }
+        public string State { get; init; } = "";
+        public int Vcpus { get; init; }
+        public int MemoryMiB { get; init; }
+    }
+
+    private static Task<ChargeRow?> ChargeRowAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Guid id, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<ChargeRow>(new CommandDefinition(
+            "SELECT id AS Id, tenant_id AS TenantId, state AS State, vcpus AS Vcpus, memory_mib AS MemoryMiB FROM machines WHERE id = @id",
+            new { id }, transaction, cancellationToken: ct));
+
+    /// <summary>
+    /// The ledger side of a state change, in the transaction that makes it: leaving provisioning turns the create
+    /// reservation into defined usage; entering or leaving a charged-running state moves the running charge.
+    /// </summary>
+    private static async Task ChargeTransitionAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
+        ChargeRow before, MachineState to, CancellationToken ct)
+    {
+        var from = ParseState(before.State);
+        var delta = QuotaAmounts.RunningDelta(from, to, before.Vcpus, before.MemoryMiB);
+        var wasDefined = QuotaResources.IsChargedDefined(from);
+        var isDefined = QuotaResources.IsChargedDefined(to);
+        if (!wasDefined && isDefined)
+        {
+            await QuotaLedger.DeleteCreateReservationsAsync(connection, transaction, before.Id, ct);
+            delta += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+        }
+        else if (wasDefined && !isDefined)
+            delta -= QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+        await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, delta, ct);
+    }
+
+    private static MachineState ParseState(string state) => Enum.Parse<MachineState>(state, ignoreCase: true);
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");

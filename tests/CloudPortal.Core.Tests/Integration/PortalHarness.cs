@@ -37,12 +37,14 @@ public sealed class PortalHarness : IAsyncDisposable
         Events = new MachineEvents(NullLogger<MachineEvents>.Instance);
         Installation = new InstallationIdentity(Guid.NewGuid());
         Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
-        Service = new MachineService(Machines, Operations, Hosts, Connections, Executor, Events, Installation, Audit, NullLogger<MachineService>.Instance);
+        Quotas = new QuotaStore(Database);
+        Service = new MachineService(Machines, Operations, Hosts, Connections, Executor, Events, Installation, Audit, Quotas, NullLogger<MachineService>.Instance);
         HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 
     public string Directory { get; }
     public AuditLog Audit { get; }
+    public QuotaStore Quotas { get; }
     public SqliteDatabase Database { get; }
     public MachineStore Machines { get; }
     public OperationStore Operations { get; }

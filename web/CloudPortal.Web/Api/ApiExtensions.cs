@@ -34,6 +34,7 @@ public static class ApiExtensions
         api.MapOperationEndpoints();
         api.MapTenancyEndpoints();
         api.MapAuditEndpoints();
+        api.MapQuotaEndpoints();
         return app;
     }
 

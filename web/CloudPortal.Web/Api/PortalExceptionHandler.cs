@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Quotas;
 using LibvirtSharp;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -16,6 +17,7 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
             BadHttpRequestException b => (400, "The request is not valid", b.Message, FieldFromJson(b)),
             NotFoundException n => (404, "Not found", n.Message, null),
             ConflictException c => (409, "Conflict", c.Message, null),
+            QuotaExceededException q => (409, "Quota exceeded", string.Join("; ", q.Violations), null),
             ForbiddenException f => (403, "Forbidden", f.Message, null),
             UnauthorizedAccessException => (401, "Unauthorized", "Sign in first.", null),
             HostUnavailableException h => (503, "Host unavailable", h.Message, null),

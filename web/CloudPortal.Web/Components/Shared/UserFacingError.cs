@@ -1,4 +1,5 @@
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Quotas;
 using LibvirtSharp;
 
 namespace CloudPortal.Web.Components.Shared;
@@ -11,6 +12,7 @@ public static class UserFacingError
         message = exception switch
         {
             ValidationFailedException v => string.Join(" ", v.Errors.SelectMany(e => e.Value)),
+            QuotaExceededException q => "Quota exceeded: " + string.Join("; ", q.Violations),
             ConflictException or NotFoundException or ForbiddenException or HostUnavailableException => exception.Message,
             LibvirtException l => "libvirt: " + l.LibvirtMessage,
             OperationCanceledException => "Cancelled.",
