@@ -50,7 +50,7 @@ public sealed class UserStore(SqliteDatabase database) : IUserStore
 
     public async Task InsertAsync(User user, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         try
         {
@@ -81,7 +81,7 @@ public sealed class UserStore(SqliteDatabase database) : IUserStore
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var owned = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT name FROM machines WHERE owner_id = @id ORDER BY name LIMIT 21", new { id }, transaction, cancellationToken: ct))).ToList();
@@ -110,7 +110,7 @@ public sealed class TokenStore(SqliteDatabase database) : ITokenStore
 
     public async Task InsertAsync(ApiToken token, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO api_tokens (id, token_hash, user_id, tenant_id, created_at, expires_at, kind, name)
             VALUES (@Id, @TokenHash, @UserId, @TenantId, @CreatedAt, @ExpiresAt, @Kind, @Name)
@@ -119,7 +119,7 @@ public sealed class TokenStore(SqliteDatabase database) : ITokenStore
 
     public async Task<(ApiToken Token, User User)?> FindValidAsync(string tokenHash, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         var token = await connection.QuerySingleOrDefaultAsync<ApiToken>(new CommandDefinition($"""
             SELECT {TokenColumns} FROM api_tokens t
             WHERE t.token_hash = @tokenHash AND t.expires_at > @now AND t.revoked_at IS NULL
@@ -138,7 +138,7 @@ public sealed class TokenStore(SqliteDatabase database) : ITokenStore
 
     public async Task DeleteExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM api_tokens WHERE expires_at <= @now", new { now }, cancellationToken: ct));
     }
 
@@ -152,7 +152,7 @@ public sealed class TokenStore(SqliteDatabase database) : ITokenStore
 
     public async Task<bool> RevokeApiKeyAsync(Guid userId, Guid keyId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE api_tokens SET revoked_at = coalesce(revoked_at, @now) WHERE id = @keyId AND user_id = @userId AND kind = 'key'
             """, new { userId, keyId, now }, cancellationToken: ct)) == 1;
@@ -160,7 +160,7 @@ public sealed class TokenStore(SqliteDatabase database) : ITokenStore
 
     public async Task RevokeAllAsync(Guid userId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE api_tokens SET revoked_at = @now WHERE user_id = @userId AND revoked_at IS NULL", new { userId, now }, cancellationToken: ct));
     }
@@ -170,7 +170,7 @@ public sealed class InstallationStore(SqliteDatabase database) : IInstallationSt
 {
     public async Task<Guid> GetOrCreateInstallationIdAsync(CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO installation (id, created_at) SELECT @id, @now WHERE NOT EXISTS (SELECT 1 FROM installation)
             """, new { id = Guid.NewGuid(), now = Clock.Now() }, cancellationToken: ct));

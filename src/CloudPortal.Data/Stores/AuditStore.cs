@@ -15,7 +15,7 @@ public sealed class AuditStore(SqliteDatabase database) : IAuditStore
 
     public async Task<long> AppendAsync(AuditEntry entry, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO audit_log (at, user_id, username, tenant_id, action, target_type, target_id, target_name, address, result, detail)
             VALUES (@At, @UserId, @Username, @TenantId, @Action, @TargetType, @TargetId, @TargetName, @Address, @Result, @Detail)

@@ -25,7 +25,7 @@ public sealed class HostStore(SqliteDatabase database) : IHostStore
 
     public async Task InsertAsync(Host host, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""

@@ -21,7 +21,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
 
     public async Task InsertWithOperationAsync(Machine machine, Operation operation, QuotaAmounts? reservation, MachineSize? size, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         // Immediate: the quota check reads under the write lock, so concurrent creates cannot both pass it.
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         try
@@ -112,7 +112,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
 
     public async Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, Guid? releaseReservationId, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         // Immediate: the old state is read under the write lock, so the charge moved is exactly the transition made.
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         if (releaseReservationId is { } reservationId)
@@ -133,7 +133,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
 
     public async Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var before = await ChargeRowAsync(connection, transaction, id, ct);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
@@ -150,7 +150,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var before = await ChargeRowAsync(connection, transaction, id, ct);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM machines WHERE id = @id", new { id }, transaction, cancellationToken: ct));

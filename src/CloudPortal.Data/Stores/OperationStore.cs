@@ -14,7 +14,7 @@ public sealed class OperationStore(SqliteDatabase database) : IOperationStore
 
     public async Task InsertAsync(Operation operation, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await InsertAsync(connection, null, operation, ct);
     }
 
@@ -63,7 +63,7 @@ public sealed class OperationStore(SqliteDatabase database) : IOperationStore
 
     public async Task RecordStepAsync(Guid operationId, string step, string state, int progress, string? detail, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var now = Clock.Now();
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -77,7 +77,7 @@ public sealed class OperationStore(SqliteDatabase database) : IOperationStore
 
     public async Task FinishAsync(Guid operationId, OperationState state, string? error, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE operations SET state = @state, error = @error, progress = CASE WHEN @state = 'succeeded' THEN 100 ELSE progress END,
                    updated_at = @now

@@ -58,7 +58,7 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
 
     public async Task SetTenantLimitsAsync(Guid tenantId, QuotaLimits limits, Caller caller, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var (old, isDefault) = await QuotaLedger.LimitsAsync(connection, transaction, tenantId, ct);
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -80,7 +80,7 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
 
     public async Task SetDefaultsAsync(QuotaLimits limits, Caller caller, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var old = await DefaultsAsync(connection, transaction, ct);
         await connection.ExecuteAsync(new CommandDefinition("""
@@ -112,7 +112,7 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
 
     public async Task ReserveAsync(Guid reservationId, Guid tenantId, Guid? machineId, string kind, QuotaAmounts amounts, MachineSize? size, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         // BEGIN IMMEDIATE: the write lock is taken before the check reads, so no two reservations check the same figures.
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         await QuotaLedger.ReserveAsync(connection, transaction, reservationId, tenantId, machineId, kind, amounts, size, ct);
@@ -121,14 +121,14 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
 
     public async Task ReleaseAsync(Guid reservationId, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM quota_reservations WHERE id = @reservationId", new { reservationId }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<QuotaDrift>> RecomputeAsync(Guid tenantId, bool fix, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var recorded = await QuotaLedger.UsageAsync(connection, transaction, tenantId, ct);
         // The same rules the stores apply on every change: defined once out of provisioning, running while charged.

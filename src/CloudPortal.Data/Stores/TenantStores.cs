@@ -26,7 +26,7 @@ public sealed class TenantStore(SqliteDatabase database) : ITenantStore
 
     public async Task InsertAsync(Tenant tenant, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -41,7 +41,7 @@ public sealed class TenantStore(SqliteDatabase database) : ITenantStore
 
     public async Task RenameAsync(Guid id, string name, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("UPDATE tenants SET name = @name WHERE id = @id", new { id, name }, cancellationToken: ct));
@@ -54,13 +54,13 @@ public sealed class TenantStore(SqliteDatabase database) : ITenantStore
 
     public async Task SetDisabledAsync(Guid id, bool disabled, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("UPDATE tenants SET disabled = @disabled WHERE id = @id", new { id, disabled }, cancellationToken: ct));
     }
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var owned = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT name FROM machines WHERE tenant_id = @id ORDER BY name LIMIT 21", new { id }, transaction, cancellationToken: ct))).ToList();
@@ -107,7 +107,7 @@ public sealed class MembershipStore(SqliteDatabase database) : IMembershipStore
 
     public async Task SetAsync(Guid userId, Guid tenantId, string role, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         await UpsertAsync(connection, null, userId, tenantId, role, Clock.Now(), ct);
     }
 
@@ -120,7 +120,7 @@ public sealed class MembershipStore(SqliteDatabase database) : IMembershipStore
 
     public async Task<bool> RemoveAsync(Guid userId, Guid tenantId, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var connection = await database.OpenForWriteAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM memberships WHERE user_id = @userId AND tenant_id = @tenantId", new { userId, tenantId }, cancellationToken: ct)) == 1;
     }
