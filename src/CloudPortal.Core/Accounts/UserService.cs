@@ -1,3 +1,4 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Tenancy;
 
@@ -19,7 +20,7 @@ public sealed class UserService(
     IMembershipStore memberships,
     ITokenStore tokens,
     IPasswordHashing passwords,
-    AccessResolver access)
+    AccessResolver access, IAuditLog audit)
 {
     public const int DefaultApiKeyDays = 365;
     public const int MaxApiKeyDays = 730;
@@ -45,7 +46,11 @@ public sealed class UserService(
     }
 
     /// <summary>Creates a user in a tenant. Tenant-admins create users only in their own tenant and never administrators.</summary>
-    public async Task<UserView> CreateAsync(Caller caller, string? username, string? password, Guid? tenantId, string? role, CancellationToken ct)
+    public Task<UserView> CreateAsync(Caller caller, string? username, string? password, Guid? tenantId, string? role, CancellationToken ct) =>
+        audit.RunAsync(caller, "user.create", "user", null, username, () => CreateCoreAsync(caller, username, password, tenantId, role, ct),
+            v => $"id {v.User.Id}, {role} in tenant {tenantId}", ct);
+
+    private async Task<UserView> CreateCoreAsync(Caller caller, string? username, string? password, Guid? tenantId, string? role, CancellationToken ct)
     {
         EnsureManagesMembers(caller);
         var errors = new ValidationErrors();
@@ -69,7 +74,11 @@ public sealed class UserService(
         return await GetAsync(caller, user.Id, ct);
     }
 
-    public async Task<UserView> UpdateAsync(Caller caller, Guid id, bool? disabled, bool? isAdmin, string? newPassword, CancellationToken ct)
+    public Task<UserView> UpdateAsync(Caller caller, Guid id, bool? disabled, bool? isAdmin, string? newPassword, CancellationToken ct) =>
+        audit.RunAsync(caller, "user.update", "user", id.ToString(), null, () => UpdateCoreAsync(caller, id, disabled, isAdmin, newPassword, ct),
+            v => $"{v.User.Username}: disabled={v.User.Disabled}, admin={v.User.IsAdmin}{(newPassword is null ? "" : ", password reset")}", ct);
+
+    private async Task<UserView> UpdateCoreAsync(Caller caller, Guid id, bool? disabled, bool? isAdmin, string? newPassword, CancellationToken ct)
     {
         EnsureAdmin(caller);
         var view = await GetAsync(caller, id, ct);
@@ -95,7 +104,10 @@ public sealed class UserService(
         return await GetAsync(caller, id, ct);
     }
 
-    public async Task DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    public Task DeleteAsync(Caller caller, Guid id, CancellationToken ct) =>
+        audit.RunAsync(caller, "user.delete", "user", id.ToString(), null, () => DeleteCoreAsync(caller, id, ct), ct);
+
+    private async Task DeleteCoreAsync(Caller caller, Guid id, CancellationToken ct)
     {
         EnsureAdmin(caller);
         await GetAsync(caller, id, ct);
@@ -111,7 +123,11 @@ public sealed class UserService(
     }
 
     /// <summary>Adds a user to a tenant or changes its role there.</summary>
-    public async Task<Membership> SetMemberAsync(Caller caller, Guid tenantId, Guid userId, string? role, CancellationToken ct)
+    public Task<Membership> SetMemberAsync(Caller caller, Guid tenantId, Guid userId, string? role, CancellationToken ct) =>
+        audit.RunAsync(caller, "member.set", "user", userId.ToString(), null, () => SetMemberCoreAsync(caller, tenantId, userId, role, ct),
+            m => $"{m.Username} is {m.Role} in {m.TenantName}", ct);
+
+    private async Task<Membership> SetMemberCoreAsync(Caller caller, Guid tenantId, Guid userId, string? role, CancellationToken ct)
     {
         await EnsureManagesTenantAsync(caller, tenantId, ct);
         var errors = new ValidationErrors();
@@ -125,7 +141,10 @@ public sealed class UserService(
         return (await memberships.ListByTenantAsync(tenantId, ct)).Single(m => m.UserId == userId);
     }
 
-    public async Task RemoveMemberAsync(Caller caller, Guid tenantId, Guid userId, CancellationToken ct)
+    public Task RemoveMemberAsync(Caller caller, Guid tenantId, Guid userId, CancellationToken ct) =>
+        audit.RunAsync(caller, "member.remove", "user", userId.ToString(), null, () => RemoveMemberCoreAsync(caller, tenantId, userId, ct), ct);
+
+    private async Task RemoveMemberCoreAsync(Caller caller, Guid tenantId, Guid userId, CancellationToken ct)
     {
         await EnsureManagesTenantAsync(caller, tenantId, ct);
         var current = await memberships.GetRoleAsync(userId, tenantId, ct) ?? throw new NotFoundException($"User {userId} is not a member of this tenant.");
@@ -134,7 +153,11 @@ public sealed class UserService(
         await memberships.RemoveAsync(userId, tenantId, ct);
     }
 
-    public async Task ChangeOwnPasswordAsync(Caller caller, string? currentPassword, string? newPassword, CancellationToken ct)
+    public Task ChangeOwnPasswordAsync(Caller caller, string? currentPassword, string? newPassword, CancellationToken ct) =>
+        audit.RunAsync(caller, "account.password", "user", caller.UserId.ToString(), caller.Username,
+            () => ChangeOwnPasswordCoreAsync(caller, currentPassword, newPassword, ct), ct);
+
+    private async Task ChangeOwnPasswordCoreAsync(Caller caller, string? currentPassword, string? newPassword, CancellationToken ct)
     {
         var user = await users.GetAsync(caller.UserId, ct) ?? throw new NotFoundException("Your account no longer exists.");
         var errors = new ValidationErrors();
@@ -151,7 +174,11 @@ public sealed class UserService(
         await tokens.ListApiKeysAsync(caller.UserId, ct);
 
     /// <summary>A named key acting in one tenant the caller may act in; the secret is returned once.</summary>
-    public async Task<CreatedApiKey> CreateApiKeyAsync(Caller caller, string? name, Guid? tenantId, int? expiresInDays, CancellationToken ct)
+    public Task<CreatedApiKey> CreateApiKeyAsync(Caller caller, string? name, Guid? tenantId, int? expiresInDays, CancellationToken ct) =>
+        audit.RunAsync(caller, "apikey.create", "apikey", null, name, () => CreateApiKeyCoreAsync(caller, name, tenantId, expiresInDays, ct),
+            k => $"id {k.Token.Id}, tenant {k.Token.TenantId}, expires {k.Token.ExpiresAt:yyyy-MM-dd}", ct);
+
+    private async Task<CreatedApiKey> CreateApiKeyCoreAsync(Caller caller, string? name, Guid? tenantId, int? expiresInDays, CancellationToken ct)
     {
         var errors = new ValidationErrors();
         AccountRules.ValidateKeyName(name, errors);
@@ -177,7 +204,10 @@ public sealed class UserService(
         return new CreatedApiKey(token, key);
     }
 
-    public async Task RevokeApiKeyAsync(Caller caller, Guid keyId, CancellationToken ct)
+    public Task RevokeApiKeyAsync(Caller caller, Guid keyId, CancellationToken ct) =>
+        audit.RunAsync(caller, "apikey.revoke", "apikey", keyId.ToString(), null, () => RevokeApiKeyCoreAsync(caller, keyId, ct), ct);
+
+    private async Task RevokeApiKeyCoreAsync(Caller caller, Guid keyId, CancellationToken ct)
     {
         if (!await tokens.RevokeApiKeyAsync(caller.UserId, keyId, Clock.Now(), ct))
             throw new NotFoundException($"API key {keyId} was not found.");

@@ -1,10 +1,11 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using Microsoft.Extensions.Logging;
 
 namespace CloudPortal.Core.Quotas;
 
 /// <summary>Who may see and change which quota; the arithmetic is in <see cref="QuotaRules"/>, the ledger in the store.</summary>
-public sealed class QuotaService(IQuotaStore store, ILogger<QuotaService> log)
+public sealed class QuotaService(IQuotaStore store, ILogger<QuotaService> log, IAuditLog audit)
 {
     /// <summary>Members of the tenant and admins; another tenant's quota is reported as not found.</summary>
     public async Task<QuotaView> GetAsync(Caller caller, Guid tenantId, CancellationToken ct)
@@ -14,7 +15,10 @@ public sealed class QuotaService(IQuotaStore store, ILogger<QuotaService> log)
     }
 
     /// <summary>Admin only. Lowering below current use is allowed: the view returned says which resources are now over.</summary>
-    public async Task<QuotaView> SetAsync(Caller caller, Guid tenantId, QuotaLimits limits, CancellationToken ct)
+    public Task<QuotaView> SetAsync(Caller caller, Guid tenantId, QuotaLimits limits, CancellationToken ct) =>
+        audit.RunAsync(caller, "quota.update", "tenant", tenantId.ToString(), null, () => SetCoreAsync(caller, tenantId, limits, ct), null, ct);
+
+    private async Task<QuotaView> SetCoreAsync(Caller caller, Guid tenantId, QuotaLimits limits, CancellationToken ct)
     {
         await EnsureVisibleAsync(caller, tenantId, ct);
         EnsureAdmin(caller);
@@ -29,7 +33,10 @@ public sealed class QuotaService(IQuotaStore store, ILogger<QuotaService> log)
         return await store.GetDefaultsAsync(ct);
     }
 
-    public async Task<QuotaLimits> SetDefaultsAsync(Caller caller, QuotaLimits limits, CancellationToken ct)
+    public Task<QuotaLimits> SetDefaultsAsync(Caller caller, QuotaLimits limits, CancellationToken ct) =>
+        audit.RunAsync(caller, "quota.defaults", "quota", null, "defaults", () => SetDefaultsCoreAsync(caller, limits, ct), null, ct);
+
+    private async Task<QuotaLimits> SetDefaultsCoreAsync(Caller caller, QuotaLimits limits, CancellationToken ct)
     {
         EnsureAdmin(caller);
         await store.SetDefaultsAsync(QuotaRules.Validate(limits), caller, ct);
@@ -50,7 +57,11 @@ public sealed class QuotaService(IQuotaStore store, ILogger<QuotaService> log)
     }
 
     /// <summary>Admin: rebuilds the tenant's usage from its machines and returns the drift that was found (and fixed).</summary>
-    public async Task<IReadOnlyList<QuotaDrift>> RecomputeAsync(Caller caller, Guid tenantId, CancellationToken ct)
+    public Task<IReadOnlyList<QuotaDrift>> RecomputeAsync(Caller caller, Guid tenantId, CancellationToken ct) =>
+        audit.RunAsync(caller, "quota.recompute", "tenant", tenantId.ToString(), null, () => RecomputeCoreAsync(caller, tenantId, ct),
+            drift => drift.Count == 0 ? "no drift" : $"{drift.Count} resources drifted, fixed", ct);
+
+    private async Task<IReadOnlyList<QuotaDrift>> RecomputeCoreAsync(Caller caller, Guid tenantId, CancellationToken ct)
     {
         await EnsureVisibleAsync(caller, tenantId, ct);
         EnsureAdmin(caller);

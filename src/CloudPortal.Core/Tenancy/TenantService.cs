@@ -1,10 +1,11 @@
+using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
 
 namespace CloudPortal.Core.Tenancy;
 
 /// <summary>Tenants: created, renamed, disabled and deleted by cloud administrators; seen by their members.</summary>
-public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships)
+public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships, IAuditLog audit)
 {
     public async Task<IReadOnlyList<Tenant>> ListAsync(Caller caller, CancellationToken ct)
     {
@@ -23,7 +24,10 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
         return tenant;
     }
 
-    public async Task<Tenant> CreateAsync(Caller caller, string? name, CancellationToken ct)
+    public Task<Tenant> CreateAsync(Caller caller, string? name, CancellationToken ct) =>
+        audit.RunAsync(caller, "tenant.create", "tenant", null, name, () => CreateCoreAsync(caller, name, ct), t => $"id {t.Id}", ct);
+
+    private async Task<Tenant> CreateCoreAsync(Caller caller, string? name, CancellationToken ct)
     {
         EnsureAdmin(caller);
         var errors = new ValidationErrors();
@@ -34,7 +38,11 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
         return tenant;
     }
 
-    public async Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct)
+    public Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct) =>
+        audit.RunAsync(caller, "tenant.update", "tenant", id.ToString(), name, () => UpdateCoreAsync(caller, id, name, disabled, ct),
+            t => $"name {t.Name}, {(t.Disabled ? "disabled" : "active")}", ct);
+
+    private async Task<Tenant> UpdateCoreAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct)
     {
         EnsureAdmin(caller);
         var tenant = await GetAsync(caller, id, ct);
@@ -51,7 +59,10 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
         return await GetAsync(caller, id, ct);
     }
 
-    public async Task DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    public Task DeleteAsync(Caller caller, Guid id, CancellationToken ct) =>
+        audit.RunAsync(caller, "tenant.delete", "tenant", id.ToString(), null, () => DeleteCoreAsync(caller, id, ct), ct);
+
+    private async Task DeleteCoreAsync(Caller caller, Guid id, CancellationToken ct)
     {
         EnsureAdmin(caller);
         await GetAsync(caller, id, ct);
