@@ -96,6 +96,25 @@ public sealed class MachineTests(TestDriverPortal portal) : IClassFixture<TestDr
     }
 
     [Fact]
+    public async Task PostMachines_SameNameConcurrently_ExactlyOneIsAccepted()
+    {
+        var name = PortalApi.UniqueName();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            Admin.PostAsJsonAsync("/api/v1/machines", new { name, vcpus = 1, memoryMiB = 64 })));
+        try
+        {
+            Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
+            foreach (var conflict in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+                await conflict.ProblemAsync(HttpStatusCode.Conflict);
+        }
+        finally
+        {
+            foreach (var response in responses)
+                response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task GetMachines_AfterCreate_ListsTheMachineWithContractFields()
     {
         var machine = await Admin.CreateRunningMachineAsync(PortalApi.UniqueName());

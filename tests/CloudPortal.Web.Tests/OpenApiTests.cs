@@ -24,14 +24,30 @@ public sealed class OpenApiTests(TestDriverPortal portal) : IClassFixture<TestDr
         using var response = await client.GetAsync("/api/reference");
         if (response.StatusCode is HttpStatusCode.MovedPermanently or HttpStatusCode.Redirect)
         {
-            using var followed = await client.GetAsync(response.Headers.Location);
-            Assert.Equal(HttpStatusCode.OK, followed.StatusCode);
+            // Resolved like a browser does: relative to the URL that answered the redirect.
+            var location = new Uri(response.RequestMessage!.RequestUri!, response.Headers.Location!);
+            using var followed = await client.GetAsync(location);
+            Assert.True(followed.StatusCode == HttpStatusCode.OK,
+                $"/api/reference redirects to {response.Headers.Location}, which answers {(int)followed.StatusCode}");
             Assert.Equal("text/html", followed.Content.Headers.ContentType?.MediaType);
+            var html = await followed.Content.ReadAsStringAsync();
+            Assert.True(html.Contains("CloudPortal API"), html);
             return;
         }
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<html", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("/api/reference/scalar.js")]
+    [InlineData("/api/reference/scalar.aspnetcore.js")]
+    public async Task GetApiReferenceAssets_Anonymous_AreServedByThePortalItself(string path)
+    {
+        using var client = portal.Factory.Anonymous();
+        using var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEmpty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]

@@ -47,6 +47,44 @@ public sealed class PagingTests(TestDriverPortal portal) : IClassFixture<TestDri
         Assert.True(ids.IndexOf(newer) < ids.IndexOf(older), "the newer machine is not listed first");
     }
 
+    [Fact]
+    public async Task GetMachines_MachineAddedBetweenPages_NoDuplicatesOrSkips()
+    {
+        for (var i = 0; i < 3; i++)
+            await Admin.CreateMachineAsync(PortalApi.UniqueName("pg"));
+        using var before = await Admin.GetAsync("/api/v1/machines?limit=500");
+        var expected = (await before.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray()
+            .Select(m => m.GetProperty("id").GetString()!).ToList();
+
+        using var first = await Admin.GetAsync("/api/v1/machines?limit=2");
+        var page = await first.JsonAsync(HttpStatusCode.OK);
+        var seen = page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+        var added = (await Admin.CreateMachineAsync(PortalApi.UniqueName("pg"))).GetProperty("id").GetString();
+        var cursor = page.GetProperty("next").GetString();
+        while (cursor is not null)
+        {
+            using var response = await Admin.GetAsync("/api/v1/machines?limit=2&cursor=" + Uri.EscapeDataString(cursor));
+            page = await response.JsonAsync(HttpStatusCode.OK);
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("next").GetString();
+        }
+
+        // The newest machine sorts before the cursor, so a walk that started earlier does not see it.
+        Assert.DoesNotContain(added, seen);
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task GetMachines_Filter_MatchesNamePart()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..10];
+        var name = $"f-{marker}-x";
+        await Admin.CreateMachineAsync(name);
+        using var response = await Admin.GetAsync($"/api/v1/machines?filter={marker}");
+        var items = (await response.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(name, Assert.Single(items).GetProperty("name").GetString());
+    }
+
     [Theory]
     [InlineData("/api/v1/machines?limit=0", "limit")]
     [InlineData("/api/v1/machines?limit=501", "limit")]
