@@ -1,0 +1,194 @@
+namespace CloudPortal.Web.Tests.Authorization;
+
+/// <summary>How an endpoint decides who may call it; documentation for the reader, the expectations are in the rule.</summary>
+public enum Access
+{
+    /// <summary>No token needed (POST /tokens): the "role" is whose credentials are sent.</summary>
+    Anonymous,
+    /// <summary>The caller's own account: no tenant resource in the route.</summary>
+    Self,
+    /// <summary>A route id (or a body tenantId) that names a tenant-owned resource: another tenant's is a 404.</summary>
+    TenantScoped,
+    /// <summary>List or create within the caller's tenant.</summary>
+    Collection,
+    /// <summary>Cloud administrators only: every other role gets the same 403 whatever the id names.</summary>
+    AdminOnly,
+    /// <summary>Cloud-wide and read-only for every signed-in role (hosts).</summary>
+    Cloud,
+}
+
+/// <summary>
+/// One endpoint of the API and what every role may do with its own tenant's and another tenant's resources.
+/// <para><see cref="Own"/> and <see cref="Other"/> list the outcome for the roles in <see cref="AuthorizationMatrix.Roles"/>
+/// order (admin, tenant-admin, member, viewer): "ok" (2xx, or 409: the request got past authorization), "403" or "404".
+/// "Own" is a resource of tenant A, where the non-admin callers act; "other" one of tenant B. A third target, "missing",
+/// uses ids that exist nowhere: a non-admin must get exactly what it gets for tenant B's resource (no existence oracle),
+/// an administrator 404.</para>
+/// <para><see cref="Resources"/> says what each route value names ("id=machine,action=action"); "{tenant}" in
+/// <see cref="Body"/> makes the body name the target tenant. <see cref="Destroys"/> names the route value an allowed
+/// call destroys: allowed cases get a throw-away object for it, refused ones the shared fixture's.</para>
+/// <para><see cref="Mixed"/>, for routes naming two resources: the outcomes when the first (the tenant) is the caller's
+/// own and the second (a user) belongs to tenant B.</para>
+/// <para>Every allowed answer to a non-admin of tenant A is searched for tenant B's ids and names; <see cref="EchoesCallersIds"/>
+/// limits that to names where the answer rightly repeats ids the caller itself sent (the audit log of its refused attempts).</para>
+/// </summary>
+public sealed record EndpointRule(
+    string Key,
+    Access Kind,
+    string Own,
+    string? Other = null,
+    string? Resources = null,
+    string? Body = null,
+    string? Destroys = null,
+    string? UndoBody = null,
+    string? Mixed = null,
+    bool EchoesCallersIds = false)
+{
+    public string Method => Key[..Key.IndexOf(' ')];
+    public string Pattern => Key[(Key.IndexOf(' ') + 1)..];
+
+    public IReadOnlyDictionary<string, string> ResourceMap { get; } = (Resources ?? "")
+        .Split(',', StringSplitOptions.RemoveEmptyEntries)
+        .Select(p => p.Split('='))
+        .ToDictionary(p => p[0], p => p[1]);
+
+    /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
+    public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey");
+
+    public override string ToString() => Key;
+}
+
+public static class AuthorizationMatrix
+{
+    public static readonly IReadOnlyList<string> Roles = ["admin", "tenant-admin", "member", "viewer"];
+    public const string Anonymous = "anonymous";
+
+    private const string All = "ok ok ok ok";
+    private const string AdminOnly = "ok 403 403 403";
+    private const string OnlyAdminSeesOthers = "ok 404 404 404";
+    private const string Changers = "ok ok ok 403";
+    private const string Managers = "ok ok 403 403";
+
+    /// <summary>Every endpoint under api/v1. An endpoint of the app missing here fails <c>EveryApiEndpoint_IsInTheMatrix</c>.</summary>
+    public static readonly IReadOnlyList<EndpointRule> Rules =
+    [
+        // Tokens: anyone with a password; the body's tenantId must be one the user belongs to (admins: any).
+        new("POST api/v1/tokens", Access.Anonymous, All, OnlyAdminSeesOthers,
+            Body: """{"username":"{username}","password":"{password}","tenantId":"{tenant}"}"""),
+
+        // Hosts are cloud infrastructure, not tenant-owned: every role sees them, only admins add them.
+        new("GET api/v1/hosts", Access.Cloud, All),
+        new("GET api/v1/hosts/{id:guid}", Access.Cloud, All, Resources: "id=host"),
+        new("POST api/v1/hosts", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","uri":"test:///default"}"""),
+
+        // Machines and their operations.
+        new("GET api/v1/machines", Access.Collection, All),
+        new("POST api/v1/machines", Access.Collection, Changers, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("GET api/v1/machines/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        // The viewer is refused before the lookup, so it gets the same 403 for any id: no existence oracle.
+        new("DELETE api/v1/machines/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine", Destroys: "id"),
+        new("POST api/v1/machines/{id:guid}/{action}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine,action=action"),
+        new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
+
+        // Tenants.
+        new("GET api/v1/tenants", Access.Collection, All),
+        new("POST api/v1/tenants", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}"}"""),
+        new("GET api/v1/tenants/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("PATCH api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Body: "{}"),
+        new("DELETE api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Destroys: "id"),
+
+        // Members of a tenant: seen by its members, managed by its tenant-admins.
+        new("GET api/v1/tenants/{id:guid}/members", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("PUT api/v1/tenants/{id:guid}/members/{userId:guid}", Access.TenantScoped, Managers, OnlyAdminSeesOthers,
+            Resources: "id=tenant,userId=user", Body: """{"role":"member"}""", Mixed: "ok 404 403 403"),
+        new("DELETE api/v1/tenants/{id:guid}/members/{userId:guid}", Access.TenantScoped, Managers, OnlyAdminSeesOthers,
+            Resources: "id=tenant,userId=user", Destroys: "userId", Mixed: "404 404 403 403"),
+
+        // Quotas: seen by the tenant's members, changed by admins only; the tenant check comes first (404).
+        new("GET api/v1/tenants/{id:guid}/quota", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("PUT api/v1/tenants/{id:guid}/quota", Access.AdminOnly, AdminOnly, OnlyAdminSeesOthers, Resources: "id=tenant", Body: "{}"),
+        new("GET api/v1/tenants/{id:guid}/quota/history", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("POST api/v1/tenants/{id:guid}/quota/recompute", Access.AdminOnly, AdminOnly, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("GET api/v1/quota-defaults", Access.AdminOnly, AdminOnly),
+        new("PUT api/v1/quota-defaults", Access.AdminOnly, AdminOnly, Body: "{}"),
+
+        // Users: admins all, tenant-admins their tenant's; members and viewers only themselves (another user is a 404).
+        new("GET api/v1/users", Access.Collection, Managers),
+        // Members and viewers are refused before the body's tenant is looked at: the same 403 for any tenant.
+        new("POST api/v1/users", Access.TenantScoped, Managers, "ok 404 403 403",
+            Body: """{"username":"{name}","password":"throwaway-password","tenantId":"{tenant}","role":"viewer"}"""),
+        new("GET api/v1/users/{id:guid}", Access.TenantScoped, "ok ok 404 404", OnlyAdminSeesOthers, Resources: "id=user"),
+        new("PATCH api/v1/users/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=user", Body: """{"disabled":false}"""),
+        new("DELETE api/v1/users/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=user", Destroys: "id"),
+
+        // The caller's own account and API keys.
+        new("GET api/v1/account", Access.Self, All),
+        new("POST api/v1/account/password", Access.Self, All,
+            Body: """{"currentPassword":"{password}","newPassword":"{newPassword}"}""",
+            UndoBody: """{"currentPassword":"{newPassword}","newPassword":"{password}"}"""),
+        new("GET api/v1/account/api-keys", Access.Self, All),
+        new("POST api/v1/account/api-keys", Access.TenantScoped, All, OnlyAdminSeesOthers, Body: """{"name":"{name}","tenantId":"{tenant}"}"""),
+        // "Own" is a key of the caller, "other" one of a member of tenant B: not even an administrator revokes another's key.
+        new("DELETE api/v1/account/api-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=apikey", Destroys: "id"),
+
+        // Audit log: admins all, tenant-admins their tenant's.
+        new("GET api/v1/audit", Access.Collection, Managers, EchoesCallersIds: true),
+    ];
+
+    public static EndpointRule Rule(string key) => Rules.Single(r => r.Key == key);
+
+    /// <summary>The targets a rule is tried on: own, other and missing when it names a tenant's resource, else "-".</summary>
+    public static IReadOnlyList<string> Targets(EndpointRule rule) => rule.Mixed is not null ? ["own", "other", "missing", "mixed"] : rule.IsTargeted ? ["own", "other", "missing"] : ["-"];
+
+    /// <summary>"ok", "401", "403" or "404".</summary>
+    public static string Expected(EndpointRule rule, string role, string target)
+    {
+        if (role == Anonymous)
+            return "401";
+        var index = Roles.ToList().IndexOf(role);
+        return target switch
+        {
+            "other" => Outcomes(rule.Other!)[index],
+            "mixed" => Outcomes(rule.Mixed!)[index],
+            "missing" => role == "admin" ? "404" : Outcomes(rule.Other!)[index],
+            _ => Outcomes(rule.Own)[index],
+        };
+    }
+
+    public static string[] Outcomes(string list) => list.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Cases that show a real authorization bug: left out of the generated theory and kept as skipped facts whose
+    /// reason starts with "bug:". Key: "METHOD pattern|role|target".
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> KnownBugs = new Dictionary<string, string>
+    {
+        [CaseKey("PUT api/v1/tenants/{id:guid}/members/{userId:guid}", "tenant-admin", "mixed")] =
+            "bug: a tenant-admin of A may PUT /tenants/{A}/members/{id of a user of tenant B} and gets 200 with that user's " +
+            "username (an unknown id is a 404: an existence oracle); the user is then a member of A, so GET /users/{id} shows " +
+            "B's tenant id as its homeTenantId and GET /users lists it. Another tenant's user must be a 404 for a tenant-admin.",
+        [CaseKey("GET api/v1/users", "tenant-admin", "-")] =
+            "bug: GET /users as a tenant-admin of A lists a member of A whose home tenant is B with \"homeTenantId\": B's id " +
+            "(also GET /users/{id}), although UserService hides the memberships of other tenants from a tenant-admin.",
+    };
+
+    public static string CaseKey(string endpoint, string role, string target) => $"{endpoint}|{role}|{target}";
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var rule in Rules)
+        {
+            foreach (var target in Targets(rule))
+            {
+                foreach (var role in Roles)
+                {
+                    if (!KnownBugs.ContainsKey(CaseKey(rule.Key, role, target)))
+                        yield return [rule.Key, role, target];
+                }
+            }
+            if (rule.Kind != Access.Anonymous)
+                yield return [rule.Key, Anonymous, rule.IsTargeted ? "own" : "-"];
+        }
+    }
+}

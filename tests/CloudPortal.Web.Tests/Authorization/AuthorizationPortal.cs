@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudPortal.Web.Tests.Infrastructure;
+
+namespace CloudPortal.Web.Tests.Authorization;
+
+/// <summary>One tenant's fixture objects: its users (by role), a running machine and that machine's create operation.</summary>
+public sealed class TenantFixture
+{
+    public Guid Id { get; init; }
+    public Dictionary<string, (Guid Id, string Username)> Users { get; } = [];
+    public Dictionary<string, string> Tokens { get; } = [];
+    public Guid MachineId { get; set; }
+    public string MachineName { get; set; } = "";
+    public Guid OperationId { get; set; }
+    /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
+    public Guid PlainUserId => Users["plain"].Id;
+}
+
+/// <summary>
+/// Tenants A and B made through the API by the cloud administrator, each with a tenant-admin, a member, a viewer and a
+/// plain member; a running machine made by each tenant's member; an API key of B's member; a user of B's who is also a
+/// member of A. The matrix calls as the
+/// administrator and as A's tenant-admin, member and viewer.
+/// </summary>
+public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
+{
+    public const string Password = "authz-matrix-password";
+
+    public TenantFixture A { get; private set; } = default!;
+    public TenantFixture B { get; private set; } = default!;
+    public string AdminToken { get; private set; } = default!;
+    public Guid OtherUsersKeyId { get; private set; }
+    public (Guid Id, string Username) SharedUser { get; private set; }
+    public HttpClient Client { get; private set; } = default!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Client = Factory.Anonymous();
+        AdminToken = await Factory.TokenAsync("admin", Factory.AdminPassword);
+        A = await CreateTenantAsync("a", ["tenant-admin", "member", "viewer"]);
+        B = await CreateTenantAsync("b", ["member"]);
+
+        // A user of B's who also belongs to A, as issue 4 allows: A's tenant-admin sees it, but not where else it belongs.
+        SharedUser = await CreateUserAsync(B.Id, "member");
+        using (var shared = await SendAsync(HttpMethod.Put, $"/api/v1/tenants/{A.Id}/members/{SharedUser.Id}", AdminToken, """{"role":"member"}"""))
+            await shared.JsonAsync(HttpStatusCode.OK);
+
+        using var key = await SendAsync(HttpMethod.Post, "/api/v1/account/api-keys", B.Tokens["member"], """{"name":"b member key"}""");
+        OtherUsersKeyId = (await key.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    public string TokenOf(string role) => role == "admin" ? AdminToken : A.Tokens[role];
+
+    public (string Username, string Password) CredentialsOf(string role) =>
+        role == "admin" ? ("admin", Factory.AdminPassword) : (A.Users[role].Username, Password);
+
+    public TenantFixture TenantOf(string target) => target == "other" ? B : A;
+
+    /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
+    public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, OtherUsersKeyId }.Select(g => g.ToString())
+            .Concat(B.Users.Values.Select(u => u.Id.ToString())))
+            .Concat(B.Users.Values.Select(u => u.Username))
+            .Append(B.MachineName);
+
+    private async Task<TenantFixture> CreateTenantAsync(string prefix, string[] signedIn)
+    {
+        using var created = await SendAsync(HttpMethod.Post, "/api/v1/tenants", AdminToken, $$"""{"name":"{{PortalApi.UniqueName(prefix)}}"}""");
+        var tenant = new TenantFixture { Id = (await created.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid() };
+        foreach (var role in new[] { "tenant-admin", "member", "viewer", "plain" })
+            tenant.Users[role] = await CreateUserAsync(tenant.Id, role == "plain" ? "member" : role);
+        foreach (var role in signedIn)
+            tenant.Tokens[role] = await Factory.TokenAsync(tenant.Users[role].Username, Password);
+
+        tenant.MachineName = PortalApi.UniqueName("authz");
+        (tenant.MachineId, tenant.OperationId) = await CreateRunningMachineAsync(tenant, tenant.MachineName);
+        return tenant;
+    }
+
+    public async Task<(Guid Id, string Username)> CreateUserAsync(Guid tenantId, string role)
+    {
+        var username = PortalApi.UniqueName("u");
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/users", AdminToken,
+            JsonSerializer.Serialize(new { username, password = Password, tenantId, role }));
+        return ((await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid(), username);
+    }
+
+    /// <summary>A machine made by the tenant's member, once its create operation has succeeded.</summary>
+    public async Task<(Guid Machine, Guid Operation)> CreateRunningMachineAsync(TenantFixture tenant, string? name = null)
+    {
+        using var client = Factory.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.Tokens["member"]);
+        var machine = await client.CreateMachineAsync(name ?? PortalApi.UniqueName("authz"));
+        var operationId = machine.GetProperty("operationId").GetString()!;
+        var operation = await client.WaitOperationAsync(operationId, TimeSpan.FromSeconds(30));
+        Assert.True(operation.GetProperty("state").GetString() == "succeeded", $"fixture machine not created: {operation}");
+        return (machine.GetProperty("id").GetGuid(), Guid.Parse(operationId));
+    }
+
+    public async Task<Guid> CreateTenantAsync()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/tenants", AdminToken, $$"""{"name":"{{PortalApi.UniqueName("t")}}"}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    public async Task<Guid> CreateApiKeyAsync(string token)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/account/api-keys", token, """{"name":"throw-away"}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, string? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await Client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        await base.DisposeAsync();
+    }
+}
