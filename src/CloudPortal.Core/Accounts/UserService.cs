@@ -133,8 +133,11 @@ public sealed class UserService(
         var errors = new ValidationErrors();
         AccountRules.ValidateTenantRole("role", role, allowAdmin: false, errors);
         errors.ThrowIfAny();
-        var user = await users.GetAsync(userId, ct) ?? throw new NotFoundException($"User {userId} was not found.");
         var current = await memberships.GetRoleAsync(userId, tenantId, ct);
+        // Only cloud administrators bring users into a tenant they are not in yet: a tenant-admin could otherwise
+        // probe other tenants' user ids and pull their users in. Tenant-admins create new users instead.
+        var user = (current is null && !caller.IsAdmin ? null : await users.GetAsync(userId, ct))
+            ?? throw new NotFoundException($"User {userId} was not found.");
         if (current == Roles.TenantAdmin && role != Roles.TenantAdmin)
             await EnsureAnotherTenantAdminAsync(tenantId, userId, ct);
         await memberships.SetAsync(user.Id, tenantId, role!, ct);

@@ -162,16 +162,7 @@ public static class AuthorizationMatrix
     /// Cases that show a real authorization bug: left out of the generated theory and kept as skipped facts whose
     /// reason starts with "bug:". Key: "METHOD pattern|role|target".
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> KnownBugs = new Dictionary<string, string>
-    {
-        [CaseKey("PUT api/v1/tenants/{id:guid}/members/{userId:guid}", "tenant-admin", "mixed")] =
-            "bug: a tenant-admin of A may PUT /tenants/{A}/members/{id of a user of tenant B} and gets 200 with that user's " +
-            "username (an unknown id is a 404: an existence oracle); the user is then a member of A, so GET /users/{id} shows " +
-            "B's tenant id as its homeTenantId and GET /users lists it. Another tenant's user must be a 404 for a tenant-admin.",
-        [CaseKey("GET api/v1/users", "tenant-admin", "-")] =
-            "bug: GET /users as a tenant-admin of A lists a member of A whose home tenant is B with \"homeTenantId\": B's id " +
-            "(also GET /users/{id}), although UserService hides the memberships of other tenants from a tenant-admin.",
-    };
+    public static readonly IReadOnlyDictionary<string, string> KnownBugs = new Dictionary<string, string>();
 
     public static string CaseKey(string endpoint, string role, string target) => $"{endpoint}|{role}|{target}";
 

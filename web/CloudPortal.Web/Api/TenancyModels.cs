@@ -17,10 +17,12 @@ public sealed record MembershipDto(Guid UserId, string Username, Guid TenantId, 
     public static MembershipDto From(Membership m) => new(m.UserId, m.Username, m.TenantId, m.TenantName, m.Role);
 }
 
-public sealed record UserDto(Guid Id, string Username, bool IsAdmin, bool Disabled, Guid HomeTenantId, DateTimeOffset CreatedAt,
+/// <summary>A user; <see cref="HomeTenantId"/> is null when the home tenant is one the caller may not see.</summary>
+public sealed record UserDto(Guid Id, string Username, bool IsAdmin, bool Disabled, Guid? HomeTenantId, DateTimeOffset CreatedAt,
     IReadOnlyList<MembershipDto> Memberships)
 {
-    public static UserDto From(UserView v) => new(v.User.Id, v.User.Username, v.User.IsAdmin, v.User.Disabled, v.User.TenantId,
+    public static UserDto From(UserView v) => new(v.User.Id, v.User.Username, v.User.IsAdmin, v.User.Disabled,
+        v.Memberships.Any(m => m.TenantId == v.User.TenantId) ? v.User.TenantId : null,
         v.User.CreatedAt, v.Memberships.Select(MembershipDto.From).ToList());
 }
 
