@@ -95,25 +95,11 @@ public sealed partial class Machines
         }
     }
 
-    private async Task ActAsync(Machine machine, MachineAction action)
+    private Task ActAsync(Machine machine, MachineAction action) => RunForMachineAsync(machine, async () =>
     {
-        _busy.Add(machine.Id);
-        try
-        {
-            var after = await MachineService.ActAsync(_caller, machine.Id, action, _disposed.Token);
-            Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
-        finally
-        {
-            _busy.Remove(machine.Id);
-        }
-        if (_table is not null)
-            await _table.ReloadServerData();
-    }
+        var after = await MachineService.ActAsync(_caller, machine.Id, action, _disposed.Token);
+        Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
+    });
 
     private async Task DeleteAsync(Machine machine)
     {
@@ -123,11 +109,20 @@ public sealed partial class Machines
             yesText: "Delete", cancelText: "Cancel");
         if (confirmed != true)
             return;
-        _busy.Add(machine.Id);
-        try
+        await RunForMachineAsync(machine, async () =>
         {
             await MachineService.DeleteAsync(_caller, machine.Id, _disposed.Token);
             Snackbar.Add($"Deleting '{machine.Name}'…", Severity.Info);
+        });
+    }
+
+    /// <summary>Runs one change on a row: its buttons are disabled meanwhile, errors become a snackbar, the table reloads after.</summary>
+    private async Task RunForMachineAsync(Machine machine, Func<Task> change)
+    {
+        _busy.Add(machine.Id);
+        try
+        {
+            await change();
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
         {
