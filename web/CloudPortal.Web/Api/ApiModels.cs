@@ -32,12 +32,16 @@ public sealed record OperationDto(
 
 public sealed record HostDto(
     Guid Id, string Name, string Uri, string State, string? Hypervisor, string? Virtualization, int Cpus, long MemoryMiB,
-    string? Hostname, int RunningMachines, string? LastError, DateTimeOffset CreatedAt)
+    string? Hostname, int RunningMachines, string? LastError, DateTimeOffset CreatedAt,
+    bool Maintenance, double CpuOvercommit, double MemoryOvercommit, long ReservedMemoryMiB, IReadOnlyList<string> Labels,
+    int AllocatedVcpus, long AllocatedMemoryMiB)
 {
     public static HostDto From(HostView v) => new(
         v.Host.Id, v.Host.Name, v.Host.Uri, v.Status.State.ToString().ToLowerInvariant(), v.Status.Hypervisor,
         VirtualizationName(v.Status.Virtualization), v.Status.Cpus, v.Status.MemoryMiB, v.Status.Hostname, v.RunningMachines,
-        v.Status.LastError, v.Host.CreatedAt);
+        v.Status.LastError, v.Host.CreatedAt,
+        v.Host.Maintenance, v.Host.CpuOvercommit, v.Host.MemoryOvercommit, v.Host.ReservedMemoryMiB, v.Host.Labels,
+        v.AllocatedVcpus, v.AllocatedMemoryMiB);
 
     /// <summary>"kvm", "tcg" or "test": TCG is what libvirt calls domain type "qemu".</summary>
     public static string? VirtualizationName(string? domainType) => domainType switch
@@ -49,3 +53,6 @@ public sealed record HostDto(
 }
 
 public sealed record HostCreateDto(string? Name, string? Uri);
+
+/// <summary>PATCH /hosts/{id}: every field optional.</summary>
+public sealed record HostPatchDto(bool? Maintenance, double? CpuOvercommit, double? MemoryOvercommit, long? ReservedMemoryMiB, IReadOnlyList<string?>? Labels);
