@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CloudPortal.Core.Placement;
 
 /// <summary>What placement thought of one host: dropped by a filter (and why), or eligible with a score.</summary>
@@ -9,6 +11,7 @@ public sealed record HostVerdict(Guid HostId, string Name, bool Eligible, string
 public sealed record PlacementExplanation(IReadOnlyList<HostVerdict> Hosts)
 {
     /// <summary>The chosen host, or null when none is eligible.</summary>
+    [JsonIgnore]
     public HostVerdict? Chosen => Hosts.Count > 0 && Hosts[0].Eligible ? Hosts[0] : null;
 
     /// <summary>"h1: host is in maintenance; h2: memory: needs ..." — the answer to "why was my machine refused".</summary>

@@ -17,7 +17,23 @@ public sealed record MachineDto(
 }
 
 /// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
-public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId);
+/// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
+public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
+    IReadOnlyList<string?>? Labels = null);
+
+public sealed record HostVerdictDto(
+    Guid HostId, string Name, bool Eligible,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score);
+
+/// <summary>Every host, best first, with the filter that dropped it and why, or its score.</summary>
+public sealed record PlacementDto(IReadOnlyList<HostVerdictDto> Hosts)
+{
+    public static PlacementDto From(CloudPortal.Core.Placement.PlacementExplanation e) => new(e.Hosts
+        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null))
+        .ToList());
+}
 
 public sealed record OperationStepDto(string Name, string State, string? Detail, DateTimeOffset At);
 
