@@ -24,6 +24,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IMembershipStore, MembershipStore>();
         services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
         services.AddSingleton<IQuotaStore, QuotaStore>();
+        services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         return services;
     }
 }

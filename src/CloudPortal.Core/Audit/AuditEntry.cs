@@ -37,6 +37,7 @@ public static class AuditActions
     public const string SignIn = "signin";
     public const string TokenIssue = "token.issue";
     public const string HostAdd = "host.add";
+    public const string HostUpdate = "host.update";
     public const string MachineCreate = "machine.create";
     public const string MachineDelete = "machine.delete";
 

@@ -25,4 +25,22 @@ public sealed partial class HostService
             throw;
         }
     }
+
+    /// <summary>Changes a host's capacity settings (maintenance, overcommit, reserve, labels). Audited as host.update.</summary>
+    public async Task<HostView> UpdateAsync(Caller caller, Guid id, HostCapacityPatch patch, CancellationToken ct)
+    {
+        try
+        {
+            var view = await UpdateUnauditedAsync(caller, id, patch, ct);
+            var c = view.Host;
+            await audit.RecordAsync(caller, AuditActions.HostUpdate, "host", id.ToString(), c.Name, AuditResults.Succeeded,
+                $"maintenance={c.Maintenance} cpuOvercommit={c.CpuOvercommit} memoryOvercommit={c.MemoryOvercommit} reservedMemoryMiB={c.ReservedMemoryMiB} labels=[{string.Join(",", c.Labels)}]", ct);
+            return view;
+        }
+        catch (Exception ex)
+        {
+            await audit.RecordAsync(caller, AuditActions.HostUpdate, "host", id.ToString(), null, AuditedFailure.ResultOf(ex), ex.Message, ct);
+            throw;
+        }
+    }
 }

@@ -4,8 +4,8 @@ using CloudPortal.Core.Machines;
 
 namespace CloudPortal.Core.Hosts;
 
-/// <summary>A host with its live status and how many of the portal's machines run on it.</summary>
-public sealed record HostView(Host Host, HostStatus Status, int RunningMachines);
+/// <summary>A host with its live status, how many of the portal's machines run on it and what they are given.</summary>
+public sealed record HostView(Host Host, HostStatus Status, int RunningMachines, int AllocatedVcpus = 0, long AllocatedMemoryMiB = 0);
 
 /// <summary>Registering hosts and describing them (admin work).</summary>
 public sealed partial class HostService(IHostStore hosts, IMachineStore machines, HostConnections connections, IAuditLog audit)
@@ -60,8 +60,30 @@ public sealed partial class HostService(IHostStore hosts, IMachineStore machines
             connections.Start(host);
     }
 
-    private async Task<HostView> DescribeAsync(Host host, CancellationToken ct) =>
-        new(host, connections.GetStatus(host.Id), await machines.CountRunningByHostAsync(host.Id, ct));
+    /// <summary>Changes maintenance, overcommit ratios, reserved memory and labels (admin); absent fields keep their value.</summary>
+    private async Task<HostView> UpdateUnauditedAsync(Caller caller, Guid id, HostCapacityPatch patch, CancellationToken ct)
+    {
+        if (!caller.IsAdmin)
+            throw new ForbiddenException("Only administrators may change hosts.");
+        var host = await hosts.GetAsync(id, ct) ?? throw new NotFoundException($"Host {id} was not found.");
+        var status = connections.GetStatus(id);
+        var capacity = HostCapacityRules.Apply(HostCapacity.Of(host), patch, status.MemoryMiB > 0 ? status.MemoryMiB : null);
+        if (!await hosts.UpdateCapacityAsync(id, capacity, ct))
+            throw new NotFoundException($"Host {id} was not found.");
+        return await DescribeAsync(host with
+        {
+            Maintenance = capacity.Maintenance, CpuOvercommit = capacity.CpuOvercommit, MemoryOvercommit = capacity.MemoryOvercommit,
+            ReservedMemoryMiB = capacity.ReservedMemoryMiB, Labels = capacity.Labels,
+        }, ct);
+    }
+
+    private async Task<HostView> DescribeAsync(Host host, CancellationToken ct)
+    {
+        // Every machine row holds its host's resources, whatever its state: a stopped machine may start at any time.
+        var placed = await machines.ListByHostAsync(host.Id, ct);
+        return new(host, connections.GetStatus(host.Id), await machines.CountRunningByHostAsync(host.Id, ct),
+            placed.Sum(m => m.Vcpus), placed.Sum(m => (long)m.MemoryMiB));
+    }
 
     private static string? NameFromUri(string? uri)
     {

@@ -4,7 +4,7 @@ using CloudPortal.Core.Common;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What a tenant asks for when creating a machine.</summary>
-public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB);
+public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null);
 
 public static partial class MachineRequestRules
 {
@@ -33,8 +33,16 @@ public static partial class MachineRequestRules
             errors.Add("memoryMiB", "memoryMiB is required.");
         else if (request.MemoryMiB is < MinMemoryMiB or > MaxMemoryMiB)
             errors.Add("memoryMiB", $"memoryMiB must be between {MinMemoryMiB} and {MaxMemoryMiB}.");
+        if (request.Labels is { } labels)
+        {
+            if (labels.Count > Hosts.HostCapacityRules.MaxLabels)
+                errors.Add("labels", $"labels may hold at most {Hosts.HostCapacityRules.MaxLabels} labels.");
+            foreach (var label in labels.Where(l => !Hosts.HostCapacityRules.IsValidLabel(l)))
+                errors.Add("labels", $"label '{label}' must be 1 to 63 characters of a-z, 0-9, '=', '.', '_' and '-'.");
+        }
         errors.ThrowIfAny();
-        return new ValidMachineRequest(request.Name!, request.Vcpus!.Value, request.MemoryMiB!.Value);
+        return new ValidMachineRequest(request.Name!, request.Vcpus!.Value, request.MemoryMiB!.Value,
+            request.Labels?.OfType<string>().Distinct(StringComparer.Ordinal).ToList() ?? []);
     }
 
     public static void ValidateName(string? name, ValidationErrors errors)
@@ -46,5 +54,5 @@ public static partial class MachineRequestRules
     }
 }
 
-/// <summary>A request that passed <see cref="MachineRequestRules.Validate"/>.</summary>
-public sealed record ValidMachineRequest(string Name, int Vcpus, int MemoryMiB);
+/// <summary>A request that passed <see cref="MachineRequestRules.Validate"/>; labels are the host labels it requires.</summary>
+public sealed record ValidMachineRequest(string Name, int Vcpus, int MemoryMiB, IReadOnlyList<string> Labels);

@@ -2,6 +2,7 @@ using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Placement;
 using CloudPortal.Core.Quotas;
 using LibvirtSharp;
 using Microsoft.Extensions.Logging;
@@ -12,13 +13,13 @@ namespace CloudPortal.Core.Machines;
 public sealed partial class MachineService(
     IMachineStore machines,
     IOperationStore operations,
-    IHostStore hosts,
     HostConnections connections,
     OperationExecutor executor,
     MachineEvents events,
     InstallationIdentity installation,
     IAuditLog audit,
     IQuotaStore quotas,
+    HostPlacement placement,
     ILogger<MachineService> log)
 {
     /// <summary>
@@ -36,6 +37,23 @@ public sealed partial class MachineService(
         return machine;
     }
 
+    /// <summary>Where a machine of this request would go, and why not elsewhere, without creating anything.</summary>
+    public async Task<PlacementExplanation> ExplainPlacementAsync(Caller caller, MachineRequest request, CancellationToken ct)
+    {
+        EnsureMayChange(caller);
+        // The name does not matter for placement: a dry run may leave it out.
+        var valid = MachineRequestRules.Validate(request with { Name = string.IsNullOrEmpty(request.Name) ? "explain" : request.Name });
+        return await placement.ExplainAsync(new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels), ct);
+    }
+
+    /// <summary>The decision recorded when the machine was placed; another tenant's machine is a 404 like any other.</summary>
+    public async Task<PlacementExplanation> GetPlacementAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        var machine = await GetAsync(caller, id, ct);
+        return await placement.RecordedAsync(machine.Id, ct)
+            ?? throw new NotFoundException($"No placement decision is recorded for machine '{machine.Name}' (it was created before placement was recorded).");
+    }
+
     public Task<Page<Machine>> ListAsync(Caller caller, PageRequest page, CancellationToken ct) =>
         machines.ListAsync(caller.TenantId, page, ct);
 
@@ -44,7 +62,8 @@ public sealed partial class MachineService(
     {
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
-        var host = await ChooseHostAsync(valid, ct);
+        var (hostId, explanation) = await placement.ChooseAsync(valid.Name,
+            new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels), ct);
         var now = Clock.Now();
         var machine = new Machine
         {
@@ -52,7 +71,7 @@ public sealed partial class MachineService(
             Name = valid.Name,
             TenantId = caller.TenantId,
             OwnerId = caller.UserId,
-            HostId = host.Id,
+            HostId = hostId,
             State = MachineState.Provisioning,
             Vcpus = valid.Vcpus,
             MemoryMiB = valid.MemoryMiB,
@@ -65,8 +84,18 @@ public sealed partial class MachineService(
         await machines.InsertWithOperationAsync(machine, operation,
             QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
             new MachineSize(machine.Vcpus, machine.MemoryMiB), ct);
+        // Recorded right after the insert rather than inside its transaction: the decision is advice for people, and a
+        // machine whose record failed is still a correct machine. The create cannot have rolled back yet: it starts below.
+        try
+        {
+            await placement.RecordAsync(machine.Id, explanation, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogWarning(ex, "Could not record the placement of machine {Name}", machine.Name);
+        }
         events.Publish(machine);
-        var domainType = connections.GetStatus(host.Id).Virtualization ?? VirtualizationProbe.Tcg;
+        var domainType = connections.GetStatus(hostId).Virtualization ?? VirtualizationProbe.Tcg;
         executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, token));
         return (machine, operation);
     }
@@ -156,40 +185,6 @@ public sealed partial class MachineService(
         CreatedAt = now,
         UpdatedAt = now,
     };
-
-    /// <summary>
-    /// The host with the most free memory among the connected ones that can hold the machine at all.
-    /// (Filter-and-weigh placement replaces this when the placement issue lands.)
-    /// </summary>
-    private async Task<Host> ChooseHostAsync(ValidMachineRequest request, CancellationToken ct)
-    {
-        var known = await hosts.ListAsync(ct);
-        var connected = known
-            .Select(h => (Host: h, Status: connections.GetStatus(h.Id)))
-            .Where(h => h.Status.State == HostConnectionState.Connected)
-            .ToList();
-        if (connected.Count == 0)
-            throw new HostUnavailableException(known.Count == 0
-                ? "No host is registered: add one on the Hosts page."
-                : "No host is connected right now: " + string.Join("; ", known.Select(h => $"{h.Name}: {connections.GetStatus(h.Id).LastError ?? "connecting"}")));
-
-        var errors = new ValidationErrors();
-        var maxCpus = connected.Max(h => h.Status.Cpus);
-        var maxMemory = connected.Max(h => h.Status.MemoryMiB);
-        if (request.Vcpus > maxCpus)
-            errors.Add("vcpus", $"vcpus must be at most {maxCpus}: no connected host has more CPUs.");
-        if (request.MemoryMiB > maxMemory)
-            errors.Add("memoryMiB", $"memoryMiB must be at most {maxMemory}: no connected host has more memory.");
-        errors.ThrowIfAny();
-
-        var candidates = new List<(Host Host, long Free)>();
-        foreach (var (host, status) in connected.Where(h => h.Status.Cpus >= request.Vcpus && h.Status.MemoryMiB >= request.MemoryMiB))
-        {
-            var allocated = (await machines.ListByHostAsync(host.Id, ct)).Sum(m => (long)m.MemoryMiB);
-            candidates.Add((host, status.MemoryMiB - allocated));
-        }
-        return candidates.OrderByDescending(c => c.Free).ThenBy(c => c.Host.Name, StringComparer.Ordinal).First().Host;
-    }
 
     private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, CancellationToken ct)
     {

@@ -1,3 +1,5 @@
+using CloudPortal.Core.Placement;
+using Microsoft.Extensions.Options;
 using CloudPortal.Core.Audit;
 using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
@@ -38,7 +40,8 @@ public sealed class PortalHarness : IAsyncDisposable
         Installation = new InstallationIdentity(Guid.NewGuid());
         Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
         Quotas = new QuotaStore(Database);
-        Service = new MachineService(Machines, Operations, Hosts, Connections, Executor, Events, Installation, Audit, Quotas, NullLogger<MachineService>.Instance);
+        Service = new MachineService(Machines, Operations, Connections, Executor, Events, Installation, Audit, Quotas,
+            new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), Options.Create(new PlacementOptions())), NullLogger<MachineService>.Instance);
         HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 

@@ -13,7 +13,8 @@ public sealed class MachineRequestRulesTests
     {
         var valid = MachineRequestRules.Validate(new MachineRequest("web-1", 2, 512));
 
-        Assert.Equal(new ValidMachineRequest("web-1", 2, 512), valid);
+        Assert.Equal(("web-1", 2, 512), (valid.Name, valid.Vcpus, valid.MemoryMiB));
+        Assert.Empty(valid.Labels);
     }
 
     [Fact]

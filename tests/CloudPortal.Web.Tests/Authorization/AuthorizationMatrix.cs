@@ -81,6 +81,8 @@ public static class AuthorizationMatrix
         new("GET api/v1/hosts", Access.Cloud, All),
         new("GET api/v1/hosts/{id:guid}", Access.Cloud, All, Resources: "id=host"),
         new("POST api/v1/hosts", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","uri":"test:///default"}"""),
+        // An empty patch changes nothing: the admin's call succeeds without disturbing the hosts other cases use.
+        new("PATCH api/v1/hosts/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=host", Body: "{}"),
 
         // Machines and their operations.
         new("GET api/v1/machines", Access.Collection, All),
@@ -89,6 +91,9 @@ public static class AuthorizationMatrix
         // The viewer is refused before the lookup, so it gets the same 403 for any id: no existence oracle.
         new("DELETE api/v1/machines/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine", Destroys: "id"),
         new("POST api/v1/machines/{id:guid}/{action}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine,action=action"),
+        new("GET api/v1/machines/{id:guid}/placement", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        // Placement: a dry run for those who may create machines.
+        new("POST api/v1/placement/explain", Access.Collection, Changers, Body: """{"vcpus":1,"memoryMiB":64}"""),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
         // Tenants.

@@ -17,7 +17,23 @@ public sealed record MachineDto(
 }
 
 /// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
-public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId);
+/// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
+public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
+    IReadOnlyList<string?>? Labels = null);
+
+public sealed record HostVerdictDto(
+    Guid HostId, string Name, bool Eligible,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score);
+
+/// <summary>Every host, best first, with the filter that dropped it and why, or its score.</summary>
+public sealed record PlacementDto(IReadOnlyList<HostVerdictDto> Hosts)
+{
+    public static PlacementDto From(CloudPortal.Core.Placement.PlacementExplanation e) => new(e.Hosts
+        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null))
+        .ToList());
+}
 
 public sealed record OperationStepDto(string Name, string State, string? Detail, DateTimeOffset At);
 
@@ -32,12 +48,16 @@ public sealed record OperationDto(
 
 public sealed record HostDto(
     Guid Id, string Name, string Uri, string State, string? Hypervisor, string? Virtualization, int Cpus, long MemoryMiB,
-    string? Hostname, int RunningMachines, string? LastError, DateTimeOffset CreatedAt)
+    string? Hostname, int RunningMachines, string? LastError, DateTimeOffset CreatedAt,
+    bool Maintenance, double CpuOvercommit, double MemoryOvercommit, long ReservedMemoryMiB, IReadOnlyList<string> Labels,
+    int AllocatedVcpus, long AllocatedMemoryMiB)
 {
     public static HostDto From(HostView v) => new(
         v.Host.Id, v.Host.Name, v.Host.Uri, v.Status.State.ToString().ToLowerInvariant(), v.Status.Hypervisor,
         VirtualizationName(v.Status.Virtualization), v.Status.Cpus, v.Status.MemoryMiB, v.Status.Hostname, v.RunningMachines,
-        v.Status.LastError, v.Host.CreatedAt);
+        v.Status.LastError, v.Host.CreatedAt,
+        v.Host.Maintenance, v.Host.CpuOvercommit, v.Host.MemoryOvercommit, v.Host.ReservedMemoryMiB, v.Host.Labels,
+        v.AllocatedVcpus, v.AllocatedMemoryMiB);
 
     /// <summary>"kvm", "tcg" or "test": TCG is what libvirt calls domain type "qemu".</summary>
     public static string? VirtualizationName(string? domainType) => domainType switch
@@ -49,3 +69,6 @@ public sealed record HostDto(
 }
 
 public sealed record HostCreateDto(string? Name, string? Uri);
+
+/// <summary>PATCH /hosts/{id}: every field optional.</summary>
+public sealed record HostPatchDto(bool? Maintenance, double? CpuOvercommit, double? MemoryOvercommit, long? ReservedMemoryMiB, IReadOnlyList<string?>? Labels);

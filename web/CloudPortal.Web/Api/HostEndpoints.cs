@@ -41,6 +41,17 @@ public static class HostEndpoints
         .Produces<HostDto>(StatusCodes.Status201Created)
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status409Conflict);
+
+        hosts.MapPatch("/{id:guid}", async (Guid id, HostPatchDto? body, ClaimsPrincipal user, HostService service, CancellationToken ct) =>
+        {
+            var patch = body is null ? new HostCapacityPatch()
+                : new HostCapacityPatch(body.Maintenance, body.CpuOvercommit, body.MemoryOvercommit, body.ReservedMemoryMiB, body.Labels);
+            return HostDto.From(await service.UpdateAsync(user.ToCaller(), id, patch, ct));
+        })
+        .WithSummary("Set a host's maintenance flag, CPU and memory overcommit ratios (0.1..32), reserved memory and labels (admin).")
+        .Produces<HostDto>()
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 }

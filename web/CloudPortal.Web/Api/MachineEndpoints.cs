@@ -27,7 +27,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB), ct);
+            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
         .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
@@ -35,6 +35,24 @@ public static class MachineEndpoints
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        machines.MapGet("/{id:guid}/placement", async (Guid id, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+            PlacementDto.From(await service.GetPlacementAsync(user.ToCaller(), id, ct)))
+            .WithSummary("The placement decision recorded when the machine was created: every host, why it was dropped or its score.")
+            .Produces<PlacementDto>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/placement/explain", async (MachineCreateDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with vcpus and memoryMiB is required.");
+            RefuseNotYetSupported(body);
+            return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct));
+        })
+        .WithTags("Placement")
+        .WithSummary("Dry run: where a machine of this create body (plus optional required labels) would go, and why not elsewhere. Creates nothing.")
+        .Produces<PlacementDto>()
+        .ProducesValidationProblem();
 
         machines.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, MachineService service, IServiceProvider services, CancellationToken ct) =>
         {

@@ -11,7 +11,7 @@ public sealed partial class AuditPage
 {
     private static readonly string[] ActionChoices =
     [
-        AuditActions.SignIn, AuditActions.TokenIssue, "machine", AuditActions.MachineCreate, AuditActions.MachineDelete, AuditActions.HostAdd,
+        AuditActions.SignIn, AuditActions.TokenIssue, "machine", AuditActions.MachineCreate, AuditActions.MachineDelete, AuditActions.HostAdd, AuditActions.HostUpdate,
     ];
 
     [Inject] private AuditService Audit { get; set; } = default!;

@@ -50,6 +50,8 @@ public static class HostingExtensions
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<OperationExecutor>();
         services.AddSingleton<MachineService>();
+        services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
+        services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
         services.AddSingleton<InstallationIdentity>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();

@@ -1,0 +1,87 @@
+namespace CloudPortal.Core.Placement;
+
+/// <summary>
+/// Filter then weigh: every filter must pass, the weighted sum of the weighers ranks the survivors, ties go to the
+/// host name so that the same inputs always give the same host. Pure: callers build the candidates.
+/// </summary>
+public sealed class PlacementEngine(IReadOnlyList<IHostFilter> filters, IReadOnlyList<WeightedWeigher> weighers)
+{
+    /// <summary>The standard filters in the order they are reported: state first, since capacity means nothing on a host that is down.</summary>
+    public static IReadOnlyList<IHostFilter> DefaultFilters { get; } = [new ConnectedFilter(), new LabelFilter(), new CapacityFilter()];
+
+    public static PlacementEngine For(PlacementMode mode) => new(DefaultFilters, mode switch
+    {
+        PlacementMode.Spread => [new WeightedWeigher(new SpreadWeigher(), 1.0)],
+        _ => [new WeightedWeigher(new PackWeigher(), 1.0)],
+    });
+
+    // Arrays, not the interfaces: Place runs filters and weighers millions of times in a batch, and a foreach over
+    // IReadOnlyList allocates an enumerator on every call.
+    private readonly IHostFilter[] _filters = [.. filters];
+    private readonly WeightedWeigher[] _weighers = [.. weighers];
+
+    public IReadOnlyList<IHostFilter> Filters => _filters;
+    public IReadOnlyList<WeightedWeigher> Weighers => _weighers;
+
+    public PlacementExplanation Explain(PlacementRequest request, IEnumerable<HostCandidate> candidates)
+    {
+        var verdicts = new List<HostVerdict>();
+        foreach (var host in candidates)
+            verdicts.Add(Judge(request, host));
+        verdicts.Sort(BestFirst);
+        return new PlacementExplanation(verdicts);
+    }
+
+    /// <summary>The best host, or null when none passes every filter. Cheaper than <see cref="Explain"/>: no texts.</summary>
+    public HostCandidate? Place(PlacementRequest request, IEnumerable<HostCandidate> candidates)
+    {
+        HostCandidate? best = null;
+        var bestScore = double.NegativeInfinity;
+        foreach (var host in candidates)
+        {
+            if (!Passes(request, host))
+                continue;
+            var score = Score(request, host);
+            if (best is null || score > bestScore || (score == bestScore && string.CompareOrdinal(host.Name, best.Name) < 0))
+                (best, bestScore) = (host, score);
+        }
+        return best;
+    }
+
+    private HostVerdict Judge(PlacementRequest request, HostCandidate host)
+    {
+        foreach (var filter in Filters)
+        {
+            if (filter.Reject(request, host) is { } reason)
+                return new HostVerdict(host.HostId, host.Name, false, filter.Name, reason, null);
+        }
+        return new HostVerdict(host.HostId, host.Name, true, null, null, Score(request, host));
+    }
+
+    private bool Passes(PlacementRequest request, HostCandidate host)
+    {
+        for (var i = 0; i < _filters.Length; i++)
+        {
+            if (!_filters[i].Passes(request, host))
+                return false;
+        }
+        return true;
+    }
+
+    private double Score(PlacementRequest request, HostCandidate host)
+    {
+        var score = 0.0;
+        for (var i = 0; i < _weighers.Length; i++)
+            score += _weighers[i].Weight * _weighers[i].Weigher.Score(request, host);
+        return score;
+    }
+
+    private static int BestFirst(HostVerdict a, HostVerdict b)
+    {
+        if (a.Eligible != b.Eligible)
+            return a.Eligible ? -1 : 1;
+        if (a.Eligible && a.Score != b.Score)
+            return b.Score!.Value.CompareTo(a.Score!.Value);
+        return string.CompareOrdinal(a.Name, b.Name);
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+
+namespace CloudPortal.Core.Placement;
+
+/// <summary>What placement thought of one host: dropped by a filter (and why), or eligible with a score.</summary>
+public sealed record HostVerdict(Guid HostId, string Name, bool Eligible, string? Filter, string? Reason, double? Score);
+
+/// <summary>
+/// Every host and the verdict on it, the best first: eligible hosts by score (ties by name), then the dropped ones by name.
+/// </summary>
+public sealed record PlacementExplanation(IReadOnlyList<HostVerdict> Hosts)
+{
+    /// <summary>The chosen host, or null when none is eligible.</summary>
+    [JsonIgnore]
+    public HostVerdict? Chosen => Hosts.Count > 0 && Hosts[0].Eligible ? Hosts[0] : null;
+
+    /// <summary>"h1: host is in maintenance; h2: memory: needs ..." — the answer to "why was my machine refused".</summary>
+    public string Summary() => string.Join("; ", Hosts.Select(h => h.Eligible ? $"{h.Name}: eligible" : $"{h.Name}: {h.Reason}"));
+}

@@ -1,0 +1,7 @@
+namespace CloudPortal.Core.Placement;
+
+/// <summary>What a machine needs from a host.</summary>
+public sealed record PlacementRequest(Guid TenantId, int Vcpus, int MemoryMiB, IReadOnlyCollection<string>? RequiredLabels = null)
+{
+    public IReadOnlyCollection<string> Labels => RequiredLabels ?? [];
+}
