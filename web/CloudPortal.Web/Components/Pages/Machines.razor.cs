@@ -101,6 +101,15 @@ public sealed partial class Machines
         Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
     });
 
+    /// <summary>The recorded placement decision: every host, the filter that dropped it or its score.</summary>
+    private async Task ShowPlacementAsync(Machine machine)
+    {
+        var dialog = await Dialogs.ShowAsync<PlacementDialog>($"Placement of {machine.Name}",
+            new DialogParameters<PlacementDialog> { { d => d.Caller, _caller }, { d => d.MachineId, machine.Id } },
+            new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true });
+        await dialog.Result;
+    }
+
     private async Task DeleteAsync(Machine machine)
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync(
