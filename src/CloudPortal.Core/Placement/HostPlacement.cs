@@ -10,13 +10,16 @@ namespace CloudPortal.Core.Placement;
 /// Placement against the real cloud: builds a candidate per registered host from the store (settings), the live
 /// connections (state, hardware) and the machines already placed (allocation), then runs the engine of the cloud's mode.
 /// </summary>
-public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, IOptions<PlacementOptions> options)
+public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, ITrustStore trust, IOptions<PlacementOptions> options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public PlacementEngine Engine { get; } = PlacementEngine.For(options.Value.Mode);
 
-    public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(CancellationToken ct) =>
+        await CandidatesAsync(await trust.LoadAsync(ct), ct);
+
+    private async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(TrustSettings settings, CancellationToken ct)
     {
         var candidates = new List<HostCandidate>();
         foreach (var host in await hosts.ListAsync(ct))
@@ -39,13 +42,17 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
                 AllocatedVcpus = placed.Sum(m => m.Vcpus),
                 AllocatedMemoryMiB = placed.Sum(m => (long)m.MemoryMiB),
                 TenantsPresent = placed.Select(m => m.TenantId).Distinct().ToList(),
+                DedicatedTenantId = settings.DedicatedOwnerOf(host.Id),
             });
         }
         return candidates;
     }
 
-    public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct) =>
-        Engine.Explain(request, await CandidatesAsync(ct));
+    public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct)
+    {
+        var settings = await trust.LoadAsync(ct);
+        return Engine.Explain(request with { Trust = settings.For(request.TenantId) }, await CandidatesAsync(settings, ct));
+    }
 
     /// <summary>
     /// The host for a new machine with the explanation to record. 503 when no host is connected at all, 400 when the
@@ -53,7 +60,9 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
     /// </summary>
     public async Task<(Guid HostId, PlacementExplanation Explanation)> ChooseAsync(string machineName, PlacementRequest request, CancellationToken ct)
     {
-        var candidates = await CandidatesAsync(ct);
+        var settings = await trust.LoadAsync(ct);
+        request = request with { Trust = settings.For(request.TenantId) };
+        var candidates = await CandidatesAsync(settings, ct);
         var connected = candidates.Where(c => c.Connected).ToList();
         if (connected.Count == 0)
             throw new HostUnavailableException(candidates.Count == 0

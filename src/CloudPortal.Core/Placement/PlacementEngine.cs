@@ -6,8 +6,11 @@ namespace CloudPortal.Core.Placement;
 /// </summary>
 public sealed class PlacementEngine(IReadOnlyList<IHostFilter> filters, IReadOnlyList<WeightedWeigher> weighers)
 {
-    /// <summary>The standard filters in the order they are reported: state first, since capacity means nothing on a host that is down.</summary>
-    public static IReadOnlyList<IHostFilter> DefaultFilters { get; } = [new ConnectedFilter(), new LabelFilter(), new CapacityFilter()];
+    /// <summary>
+    /// The standard filters in the order they are reported: state first, since capacity means nothing on a host that
+    /// is down; trust before capacity, since a host the tenant may never use should say so rather than "full".
+    /// </summary>
+    public static IReadOnlyList<IHostFilter> DefaultFilters { get; } = [new ConnectedFilter(), new LabelFilter(), new TrustFilter(), new CapacityFilter()];
 
     public static PlacementEngine For(PlacementMode mode) => new(DefaultFilters, mode switch
     {

@@ -83,6 +83,9 @@ public static class AuthorizationMatrix
         new("POST api/v1/hosts", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","uri":"test:///default"}"""),
         // An empty patch changes nothing: the admin's call succeeds without disturbing the hosts other cases use.
         new("PATCH api/v1/hosts/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=host", Body: "{}"),
+        // Dedicated hosts: an assignment reserves nothing while the tenant stays shared, so the shared host is unharmed.
+        new("PUT api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
+        new("DELETE api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
 
         // Machines and their operations.
         new("GET api/v1/machines", Access.Collection, All),
@@ -102,6 +105,9 @@ public static class AuthorizationMatrix
         new("GET api/v1/tenants/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
         new("PATCH api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Body: "{}"),
         new("DELETE api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Destroys: "id"),
+        // Tenants kept apart; both route values name the target's tenant, so the admin's call is the 409 "apart from itself".
+        new("PUT api/v1/tenants/{id:guid}/apart/{otherId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant,otherId=tenant"),
+        new("DELETE api/v1/tenants/{id:guid}/apart/{otherId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant,otherId=tenant"),
 
         // Members of a tenant: seen by its members, managed by its tenant-admins.
         new("GET api/v1/tenants/{id:guid}/members", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
