@@ -20,3 +20,21 @@ CREATE TABLE tenants_apart (
     CHECK (tenant_a < tenant_b)
 );
 CREATE INDEX tenants_apart_b ON tenants_apart (tenant_b);
+
+-- Placement groups: a tenant's machines placed together (affinity) or apart (anti-affinity), strictly (a filter) or
+-- as a preference (a weigher). A group with members cannot be deleted (RESTRICT): its rule still describes them.
+CREATE TABLE placement_groups (
+    id          TEXT NOT NULL PRIMARY KEY,
+    tenant_id   TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    policy      TEXT NOT NULL CHECK (policy IN ('affinity', 'anti-affinity')),
+    strict      INTEGER NOT NULL CHECK (strict IN (0, 1)),
+    created_at  TEXT NOT NULL,
+    UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE machine_placement_groups (
+    machine_id  TEXT NOT NULL PRIMARY KEY REFERENCES machines (id) ON DELETE CASCADE,
+    group_id    TEXT NOT NULL REFERENCES placement_groups (id) ON DELETE RESTRICT
+);
+CREATE INDEX machine_placement_groups_group ON machine_placement_groups (group_id);

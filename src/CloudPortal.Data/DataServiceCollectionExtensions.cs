@@ -26,6 +26,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IQuotaStore, QuotaStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
+        services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
         return services;
     }
 }

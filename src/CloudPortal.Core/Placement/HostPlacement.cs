@@ -10,7 +10,7 @@ namespace CloudPortal.Core.Placement;
 /// Placement against the real cloud: builds a candidate per registered host from the store (settings), the live
 /// connections (state, hardware) and the machines already placed (allocation), then runs the engine of the cloud's mode.
 /// </summary>
-public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, ITrustStore trust, IOptions<PlacementOptions> options)
+public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, ITrustStore trust, IPlacementGroupStore groups, IOptions<PlacementOptions> options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -46,6 +46,22 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
             });
         }
         return candidates;
+    }
+
+    /// <summary>
+    /// The group a new machine of the caller's tenant joins, with the hosts its machines are on. Another tenant's group
+    /// is a 404 like a missing one; an administrator, who may see it, gets a 400: the machine would be in its own tenant.
+    /// </summary>
+    public async Task<GroupPlacement?> GroupAsync(Caller caller, Guid? groupId, CancellationToken ct)
+    {
+        if (groupId is not { } id)
+            return null;
+        var group = await groups.GetAsync(id, ct);
+        if (group is null || (group.TenantId != caller.TenantId && !caller.IsAdmin))
+            throw new NotFoundException($"Placement group {id} was not found.");
+        if (group.TenantId != caller.TenantId)
+            throw ValidationFailedException.For("placementGroupId", "placementGroupId must name a placement group of the tenant the machine is created in.");
+        return new GroupPlacement(group.Name, group.Policy, group.Strict, await groups.MemberHostsAsync(id, ct));
     }
 
     public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct)

@@ -54,7 +54,7 @@ public sealed record EndpointRule(
 
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
-        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey");
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup");
 
     public override string ToString() => Key;
 }
@@ -97,6 +97,11 @@ public static class AuthorizationMatrix
         new("GET api/v1/machines/{id:guid}/placement", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Placement: a dry run for those who may create machines.
         new("POST api/v1/placement/explain", Access.Collection, Changers, Body: """{"vcpus":1,"memoryMiB":64}"""),
+        // Placement groups are tenant-owned like machines: changed by those who may change machines.
+        new("GET api/v1/placement-groups", Access.Collection, All),
+        new("POST api/v1/placement-groups", Access.Collection, Changers, Body: """{"name":"{name}","policy":"anti-affinity","strict":true}"""),
+        new("GET api/v1/placement-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=placementgroup"),
+        new("DELETE api/v1/placement-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=placementgroup", Destroys: "id"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
         // Tenants.

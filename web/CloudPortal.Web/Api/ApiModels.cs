@@ -19,7 +19,7 @@ public sealed record MachineDto(
 /// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
 /// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
 public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
-    IReadOnlyList<string?>? Labels = null);
+    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
 
 public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,

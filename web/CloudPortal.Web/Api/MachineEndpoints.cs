@@ -27,7 +27,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct);
+            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
         .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
@@ -47,7 +47,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct));
+            return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct));
         })
         .WithTags("Placement")
         .WithSummary("Dry run: where a machine of this create body (plus optional required labels) would go, and why not elsewhere. Creates nothing.")
