@@ -101,6 +101,28 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
         return (chosen.HostId, explanation);
     }
 
+    /// <summary>
+    /// Places <paramref name="count"/> machines of one size together on a snapshot of the hosts, each landing updating
+    /// the snapshot (and the group's member hosts), without creating anything. Returns how many fit and, when not all
+    /// did, the explanation for the first that did not. One size for all, so first-fit-decreasing order is arrival order.
+    /// </summary>
+    public async Task<(int Fits, PlacementExplanation? Refusal)> PlanAsync(PlacementRequest request, int count, CancellationToken ct)
+    {
+        var settings = await trust.LoadAsync(ct);
+        request = request with { Trust = settings.For(request.TenantId) };
+        var hosts = (await CandidatesAsync(settings, ct)).ToList();
+        var members = request.Group?.MemberHosts.ToHashSet();
+        for (var i = 0; i < count; i++)
+        {
+            var current = members is null ? request : request with { Group = request.Group! with { MemberHosts = members } };
+            if (Engine.Place(current, hosts) is not { } chosen)
+                return (i, Engine.Explain(current, hosts));
+            hosts[hosts.IndexOf(chosen)] = chosen.With(current);
+            members?.Add(chosen.HostId);
+        }
+        return (count, null);
+    }
+
     public Task<bool> RecordAsync(Guid machineId, PlacementExplanation explanation, CancellationToken ct) =>
         decisions.RecordAsync(new PlacementRecord(machineId, Clock.Now(), ToJson(explanation)), ct);
 

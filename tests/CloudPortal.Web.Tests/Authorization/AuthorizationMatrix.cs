@@ -98,6 +98,7 @@ public static class AuthorizationMatrix
         // Placement: a dry run for those who may create machines.
         new("POST api/v1/placement/explain", Access.Collection, Changers, Body: """{"vcpus":1,"memoryMiB":64}"""),
         // Placement groups are tenant-owned like machines: changed by those who may change machines.
+        new("POST api/v1/machines/batch", Access.Collection, Changers, Body: """{"count":1,"namePrefix":"{name}","vcpus":1,"memoryMiB":64}"""),
         new("GET api/v1/placement-groups", Access.Collection, All),
         new("POST api/v1/placement-groups", Access.Collection, Changers, Body: """{"name":"{name}","policy":"anti-affinity","strict":true}"""),
         new("GET api/v1/placement-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=placementgroup"),

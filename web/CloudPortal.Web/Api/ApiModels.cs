@@ -21,6 +21,11 @@ public sealed record MachineDto(
 public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
     IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
 
+public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus, int? MemoryMiB, Guid? PlacementGroupId, bool? AllOrNothing);
+
+/// <summary>The machines a batch created (each with its create operation) and, for the rest, why not.</summary>
+public sealed record MachineBatchResultDto(IReadOnlyList<MachineDto> Items, IReadOnlyList<string> NotCreated);
+
 public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,

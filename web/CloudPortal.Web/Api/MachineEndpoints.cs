@@ -36,6 +36,20 @@ public static class MachineEndpoints
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+        machines.MapPost("/batch", async (MachineBatchDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with count, namePrefix, vcpus and memoryMiB is required.");
+            var result = await service.CreateBatchAsync(user.ToCaller(),
+                new BatchRequest(body.Count, body.NamePrefix, body.Vcpus, body.MemoryMiB, body.PlacementGroupId, body.AllOrNothing ?? false), ct);
+            return Results.Accepted(null as string, new MachineBatchResultDto(
+                result.Created.Select(c => MachineDto.From(c.Machine, c.Operation.Id)).ToList(), result.NotCreated));
+        })
+        .WithSummary("Create count machines named namePrefix-1..N, placed together first; allOrNothing creates none unless all fit.")
+        .Produces<MachineBatchResultDto>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
         machines.MapGet("/{id:guid}/placement", async (Guid id, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
             PlacementDto.From(await service.GetPlacementAsync(user.ToCaller(), id, ct)))
             .WithSummary("The placement decision recorded when the machine was created: every host, why it was dropped or its score.")
