@@ -25,6 +25,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
         services.AddSingleton<IQuotaStore, QuotaStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
+        services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
+        services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
         return services;
     }
 }

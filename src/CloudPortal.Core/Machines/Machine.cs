@@ -15,6 +15,8 @@ public sealed record Machine
     public string? LastError { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>The placement group the machine joins at create (recorded with it, in the same transaction); not read back.</summary>
+    public Guid? PlacementGroupId { get; init; }
 }
 
 /// <summary>

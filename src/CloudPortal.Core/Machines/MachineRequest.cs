@@ -4,7 +4,7 @@ using CloudPortal.Core.Common;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What a tenant asks for when creating a machine.</summary>
-public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null);
+public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
 
 public static partial class MachineRequestRules
 {

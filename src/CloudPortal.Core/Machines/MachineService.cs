@@ -43,7 +43,10 @@ public sealed partial class MachineService(
         EnsureMayChange(caller);
         // The name does not matter for placement: a dry run may leave it out.
         var valid = MachineRequestRules.Validate(request with { Name = string.IsNullOrEmpty(request.Name) ? "explain" : request.Name });
-        return await placement.ExplainAsync(new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels), ct);
+        return await placement.ExplainAsync(new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels)
+        {
+            Group = await placement.GroupAsync(caller, request.PlacementGroupId, ct),
+        }, ct);
     }
 
     /// <summary>The decision recorded when the machine was placed; another tenant's machine is a 404 like any other.</summary>
@@ -62,8 +65,9 @@ public sealed partial class MachineService(
     {
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
+        var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
         var (hostId, explanation) = await placement.ChooseAsync(valid.Name,
-            new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels), ct);
+            new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group }, ct);
         var now = Clock.Now();
         var machine = new Machine
         {
@@ -78,6 +82,7 @@ public sealed partial class MachineService(
             DomainUuid = Guid.NewGuid(),
             CreatedAt = now,
             UpdatedAt = now,
+            PlacementGroupId = request.PlacementGroupId,
         };
         var operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
         // Reserves the defined and the running part: the machine is created to run.

@@ -20,6 +20,8 @@ public sealed record HostCandidate
     public int AllocatedVcpus { get; init; }
     public long AllocatedMemoryMiB { get; init; }
     public IReadOnlyCollection<Guid> TenantsPresent { get; init; } = [];
+    /// <summary>The dedicated tenant this host is assigned to, if any: it takes only that tenant's machines.</summary>
+    public Guid? DedicatedTenantId { get; init; }
 
     /// <summary>vCPUs machines may have in total: the CPUs times the overcommit ratio, rounded down.</summary>
     public int VcpuCapacity => (int)Math.Floor(Cpus * CpuOvercommit);

@@ -10,13 +10,16 @@ namespace CloudPortal.Core.Placement;
 /// Placement against the real cloud: builds a candidate per registered host from the store (settings), the live
 /// connections (state, hardware) and the machines already placed (allocation), then runs the engine of the cloud's mode.
 /// </summary>
-public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, IOptions<PlacementOptions> options)
+public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, ITrustStore trust, IPlacementGroupStore groups, IOptions<PlacementOptions> options)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public PlacementEngine Engine { get; } = PlacementEngine.For(options.Value.Mode);
 
-    public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(CancellationToken ct) =>
+        await CandidatesAsync(await trust.LoadAsync(ct), ct);
+
+    private async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(TrustSettings settings, CancellationToken ct)
     {
         var candidates = new List<HostCandidate>();
         foreach (var host in await hosts.ListAsync(ct))
@@ -39,13 +42,33 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
                 AllocatedVcpus = placed.Sum(m => m.Vcpus),
                 AllocatedMemoryMiB = placed.Sum(m => (long)m.MemoryMiB),
                 TenantsPresent = placed.Select(m => m.TenantId).Distinct().ToList(),
+                DedicatedTenantId = settings.DedicatedOwnerOf(host.Id),
             });
         }
         return candidates;
     }
 
-    public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct) =>
-        Engine.Explain(request, await CandidatesAsync(ct));
+    /// <summary>
+    /// The group a new machine of the caller's tenant joins, with the hosts its machines are on. Another tenant's group
+    /// is a 404 like a missing one; an administrator, who may see it, gets a 400: the machine would be in its own tenant.
+    /// </summary>
+    public async Task<GroupPlacement?> GroupAsync(Caller caller, Guid? groupId, CancellationToken ct)
+    {
+        if (groupId is not { } id)
+            return null;
+        var group = await groups.GetAsync(id, ct);
+        if (group is null || (group.TenantId != caller.TenantId && !caller.IsAdmin))
+            throw new NotFoundException($"Placement group {id} was not found.");
+        if (group.TenantId != caller.TenantId)
+            throw ValidationFailedException.For("placementGroupId", "placementGroupId must name a placement group of the tenant the machine is created in.");
+        return new GroupPlacement(group.Name, group.Policy, group.Strict, await groups.MemberHostsAsync(id, ct));
+    }
+
+    public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct)
+    {
+        var settings = await trust.LoadAsync(ct);
+        return Engine.Explain(request with { Trust = settings.For(request.TenantId) }, await CandidatesAsync(settings, ct));
+    }
 
     /// <summary>
     /// The host for a new machine with the explanation to record. 503 when no host is connected at all, 400 when the
@@ -53,7 +76,9 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
     /// </summary>
     public async Task<(Guid HostId, PlacementExplanation Explanation)> ChooseAsync(string machineName, PlacementRequest request, CancellationToken ct)
     {
-        var candidates = await CandidatesAsync(ct);
+        var settings = await trust.LoadAsync(ct);
+        request = request with { Trust = settings.For(request.TenantId) };
+        var candidates = await CandidatesAsync(settings, ct);
         var connected = candidates.Where(c => c.Connected).ToList();
         if (connected.Count == 0)
             throw new HostUnavailableException(candidates.Count == 0
@@ -74,6 +99,28 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
             throw new ConflictException(
                 $"No host can take machine '{machineName}' ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB): {explanation.Summary()}.");
         return (chosen.HostId, explanation);
+    }
+
+    /// <summary>
+    /// Places <paramref name="count"/> machines of one size together on a snapshot of the hosts, each landing updating
+    /// the snapshot (and the group's member hosts), without creating anything. Returns how many fit and, when not all
+    /// did, the explanation for the first that did not. One size for all, so first-fit-decreasing order is arrival order.
+    /// </summary>
+    public async Task<(int Fits, PlacementExplanation? Refusal)> PlanAsync(PlacementRequest request, int count, CancellationToken ct)
+    {
+        var settings = await trust.LoadAsync(ct);
+        request = request with { Trust = settings.For(request.TenantId) };
+        var hosts = (await CandidatesAsync(settings, ct)).ToList();
+        var members = request.Group?.MemberHosts.ToHashSet();
+        for (var i = 0; i < count; i++)
+        {
+            var current = members is null ? request : request with { Group = request.Group! with { MemberHosts = members } };
+            if (Engine.Place(current, hosts) is not { } chosen)
+                return (i, Engine.Explain(current, hosts));
+            hosts[hosts.IndexOf(chosen)] = chosen.With(current);
+            members?.Add(chosen.HostId);
+        }
+        return (count, null);
     }
 
     public Task<bool> RecordAsync(Guid machineId, PlacementExplanation explanation, CancellationToken ct) =>

@@ -6,13 +6,20 @@ namespace CloudPortal.Core.Placement;
 /// </summary>
 public sealed class PlacementEngine(IReadOnlyList<IHostFilter> filters, IReadOnlyList<WeightedWeigher> weighers)
 {
-    /// <summary>The standard filters in the order they are reported: state first, since capacity means nothing on a host that is down.</summary>
-    public static IReadOnlyList<IHostFilter> DefaultFilters { get; } = [new ConnectedFilter(), new LabelFilter(), new CapacityFilter()];
+    /// <summary>
+    /// The standard filters in the order they are reported: state first, since capacity means nothing on a host that
+    /// is down; trust and group rules before capacity, since a host the tenant may never use should say so rather
+    /// than "full", and a full strict anti-affinity group should read as such on every host.
+    /// </summary>
+    public static IReadOnlyList<IHostFilter> DefaultFilters { get; } =
+        [new ConnectedFilter(), new LabelFilter(), new TrustFilter(), new AntiAffinityFilter(), new AffinityFilter(), new CapacityFilter()];
 
+    // The group weigher counts as much as the mode's: a soft group preference beats fullness, as a tenant asking for
+    // it expects, while hosts the group treats alike are still ranked by the mode alone.
     public static PlacementEngine For(PlacementMode mode) => new(DefaultFilters, mode switch
     {
-        PlacementMode.Spread => [new WeightedWeigher(new SpreadWeigher(), 1.0)],
-        _ => [new WeightedWeigher(new PackWeigher(), 1.0)],
+        PlacementMode.Spread => [new WeightedWeigher(new SpreadWeigher(), 1.0), new WeightedWeigher(new GroupWeigher(), 1.0)],
+        _ => [new WeightedWeigher(new PackWeigher(), 1.0), new WeightedWeigher(new GroupWeigher(), 1.0)],
     });
 
     // Arrays, not the interfaces: Place runs filters and weighers millions of times in a batch, and a foreach over

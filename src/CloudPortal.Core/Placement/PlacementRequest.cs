@@ -4,4 +4,10 @@ namespace CloudPortal.Core.Placement;
 public sealed record PlacementRequest(Guid TenantId, int Vcpus, int MemoryMiB, IReadOnlyCollection<string>? RequiredLabels = null)
 {
     public IReadOnlyCollection<string> Labels => RequiredLabels ?? [];
+
+    /// <summary>The requesting tenant's trust settings; shared (no constraint) until the caller loads them.</summary>
+    public TenantTrust Trust { get; init; } = TenantTrust.Shared;
+
+    /// <summary>The placement group the machine joins, with where its machines already are; null for none.</summary>
+    public GroupPlacement? Group { get; init; }
 }

@@ -5,6 +5,8 @@ public sealed record Tenant
     public Guid Id { get; init; }
     public required string Name { get; init; }
     public bool Disabled { get; init; }
+    /// <summary>shared, exclusive or dedicated: see <see cref="Placement.TenantIsolation"/>.</summary>
+    public string Isolation { get; init; } = Placement.TenantIsolation.Shared;
     public DateTimeOffset CreatedAt { get; init; }
 }
 

@@ -1,11 +1,12 @@
 using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
+using CloudPortal.Core.Placement;
 
 namespace CloudPortal.Core.Tenancy;
 
 /// <summary>Tenants: created, renamed, disabled and deleted by cloud administrators; seen by their members.</summary>
-public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships, IAuditLog audit)
+public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships, ITrustStore trust, IAuditLog audit)
 {
     public async Task<IReadOnlyList<Tenant>> ListAsync(Caller caller, CancellationToken ct)
     {
@@ -39,17 +40,25 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
     }
 
     public Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct) =>
-        audit.RunAsync(caller, "tenant.update", "tenant", id.ToString(), name, () => UpdateCoreAsync(caller, id, name, disabled, ct),
-            t => $"name {t.Name}, {(t.Disabled ? "disabled" : "active")}", ct);
+        UpdateAsync(caller, id, name, disabled, null, ct);
 
-    private async Task<Tenant> UpdateCoreAsync(Caller caller, Guid id, string? name, bool? disabled, CancellationToken ct)
+    public Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, CancellationToken ct) =>
+        audit.RunAsync(caller, "tenant.update", "tenant", id.ToString(), name, () => UpdateCoreAsync(caller, id, name, disabled, isolation, ct),
+            t => $"name {t.Name}, {(t.Disabled ? "disabled" : "active")}, isolation {t.Isolation}", ct);
+
+    private async Task<Tenant> UpdateCoreAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, CancellationToken ct)
     {
         EnsureAdmin(caller);
         var tenant = await GetAsync(caller, id, ct);
         var errors = new ValidationErrors();
         if (name is not null)
             ValidateName(name, errors);
+        if (isolation is not null && !TenantIsolation.All.Contains(isolation, StringComparer.Ordinal))
+            errors.Add("isolation", $"isolation must be one of {string.Join(", ", TenantIsolation.All)}.");
         errors.ThrowIfAny();
+        // Only new placements follow a changed policy; machines already placed stay until they move (then it is checked again).
+        if (isolation is not null && isolation != tenant.Isolation)
+            await trust.SetIsolationAsync(id, isolation, ct);
         if (disabled == true && id == DefaultTenant.Id)
             throw new ConflictException("The default tenant cannot be disabled: it is where administrators act.");
         if (name is not null && name != tenant.Name)

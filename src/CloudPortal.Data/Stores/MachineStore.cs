@@ -39,12 +39,22 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
                     State = machine.State.ToContractName(), machine.Vcpus, machine.MemoryMiB, machine.DomainUuid,
                     machine.LastError, machine.CreatedAt, machine.UpdatedAt,
                 }, transaction, cancellationToken: ct));
+            // In the create's transaction: a group deleted meanwhile fails the create rather than leaving a stray member.
+            if (machine.PlacementGroupId is { } groupId)
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO machine_placement_groups (machine_id, group_id) VALUES (@machineId, @groupId)",
+                    new { machineId = machine.Id, groupId }, transaction, cancellationToken: ct));
             await OperationStore.InsertAsync(connection, transaction, operation, ct);
             await transaction.CommitAsync(ct);
         }
         catch (SqliteException ex) when (SqliteDatabase.IsUniqueViolation(ex))
         {
             throw new ConflictException($"A machine named '{machine.Name}' already exists in this tenant.");
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && machine.PlacementGroupId is not null)
+        {
+            // SQLITE_CONSTRAINT on the membership's foreign key: the group is gone.
+            throw new NotFoundException($"Placement group {machine.PlacementGroupId} was not found.");
         }
     }
 

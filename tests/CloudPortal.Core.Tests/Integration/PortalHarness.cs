@@ -41,7 +41,7 @@ public sealed class PortalHarness : IAsyncDisposable
         Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
         Quotas = new QuotaStore(Database);
         Service = new MachineService(Machines, Operations, Connections, Executor, Events, Installation, Audit, Quotas,
-            new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), Options.Create(new PlacementOptions())), NullLogger<MachineService>.Instance);
+            new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), new TrustStore(Database), new PlacementGroupStore(Database), Options.Create(new PlacementOptions())), NullLogger<MachineService>.Instance);
         HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 

@@ -54,7 +54,7 @@ public sealed record EndpointRule(
 
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
-        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey");
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup");
 
     public override string ToString() => Key;
 }
@@ -83,6 +83,9 @@ public static class AuthorizationMatrix
         new("POST api/v1/hosts", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","uri":"test:///default"}"""),
         // An empty patch changes nothing: the admin's call succeeds without disturbing the hosts other cases use.
         new("PATCH api/v1/hosts/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=host", Body: "{}"),
+        // Dedicated hosts: an assignment reserves nothing while the tenant stays shared, so the shared host is unharmed.
+        new("PUT api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
+        new("DELETE api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
 
         // Machines and their operations.
         new("GET api/v1/machines", Access.Collection, All),
@@ -94,6 +97,12 @@ public static class AuthorizationMatrix
         new("GET api/v1/machines/{id:guid}/placement", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Placement: a dry run for those who may create machines.
         new("POST api/v1/placement/explain", Access.Collection, Changers, Body: """{"vcpus":1,"memoryMiB":64}"""),
+        // Placement groups are tenant-owned like machines: changed by those who may change machines.
+        new("POST api/v1/machines/batch", Access.Collection, Changers, Body: """{"count":1,"namePrefix":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("GET api/v1/placement-groups", Access.Collection, All),
+        new("POST api/v1/placement-groups", Access.Collection, Changers, Body: """{"name":"{name}","policy":"anti-affinity","strict":true}"""),
+        new("GET api/v1/placement-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=placementgroup"),
+        new("DELETE api/v1/placement-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=placementgroup", Destroys: "id"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
         // Tenants.
@@ -102,6 +111,9 @@ public static class AuthorizationMatrix
         new("GET api/v1/tenants/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),
         new("PATCH api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Body: "{}"),
         new("DELETE api/v1/tenants/{id:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant", Destroys: "id"),
+        // Tenants kept apart; both route values name the target's tenant, so the admin's call is the 409 "apart from itself".
+        new("PUT api/v1/tenants/{id:guid}/apart/{otherId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant,otherId=tenant"),
+        new("DELETE api/v1/tenants/{id:guid}/apart/{otherId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=tenant,otherId=tenant"),
 
         // Members of a tenant: seen by its members, managed by its tenant-admins.
         new("GET api/v1/tenants/{id:guid}/members", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=tenant"),

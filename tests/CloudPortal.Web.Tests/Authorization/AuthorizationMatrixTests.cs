@@ -126,6 +126,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "machine" when throwAway => (await portal.CreateRunningMachineAsync(tenant)).Machine.ToString(),
                 "machine" => tenant.MachineId.ToString(),
                 "operation" => tenant.OperationId.ToString(),
+                "placementgroup" when throwAway => (await portal.CreatePlacementGroupAsync(tenant)).ToString(),
+                "placementgroup" => tenant.PlacementGroupId.ToString(),
                 "tenant" when throwAway => (await portal.CreateTenantAsync()).ToString(),
                 "tenant" => tenant.Id.ToString(),
                 "user" when throwAway => (await portal.CreateUserAsync(tenant.Id, "member")).Id.ToString(),

@@ -15,6 +15,7 @@ public sealed class TenantFixture
     public Guid MachineId { get; set; }
     public string MachineName { get; set; } = "";
     public Guid OperationId { get; set; }
+    public Guid PlacementGroupId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -62,7 +63,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName);
@@ -78,7 +79,16 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
         tenant.MachineName = PortalApi.UniqueName("authz");
         (tenant.MachineId, tenant.OperationId) = await CreateRunningMachineAsync(tenant, tenant.MachineName);
+        tenant.PlacementGroupId = await CreatePlacementGroupAsync(tenant);
         return tenant;
+    }
+
+    /// <summary>An empty soft anti-affinity group made by the tenant's member.</summary>
+    public async Task<Guid> CreatePlacementGroupAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/placement-groups", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("pg")}}","policy":"anti-affinity","strict":false}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
     public async Task<(Guid Id, string Username)> CreateUserAsync(Guid tenantId, string role)

@@ -33,6 +33,7 @@ public static class ApiExtensions
         api.MapMachineEndpoints();
         api.MapOperationEndpoints();
         api.MapTenancyEndpoints();
+        api.MapPlacementGroupEndpoints();
         api.MapAuditEndpoints();
         api.MapQuotaEndpoints();
         return app;

@@ -19,7 +19,12 @@ public sealed record MachineDto(
 /// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
 /// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
 public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
-    IReadOnlyList<string?>? Labels = null);
+    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
+
+public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus, int? MemoryMiB, Guid? PlacementGroupId, bool? AllOrNothing);
+
+/// <summary>The machines a batch created (each with its create operation) and, for the rest, why not.</summary>
+public sealed record MachineBatchResultDto(IReadOnlyList<MachineDto> Items, IReadOnlyList<string> NotCreated);
 
 public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,

@@ -52,6 +52,22 @@ public static class HostEndpoints
         .Produces<HostDto>()
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status404NotFound);
+
+        hosts.MapPut("/{id:guid}/tenants/{tenantId:guid}", async (Guid id, Guid tenantId, ClaimsPrincipal user, CloudPortal.Core.Placement.TrustService service, CancellationToken ct) =>
+        {
+            await service.AssignHostAsync(user.ToCaller(), id, tenantId, ct);
+            return Results.NoContent();
+        })
+        .WithSummary("Assign a host to a tenant; while the tenant is dedicated, its machines go only there and nobody else's do (admin).")
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+        hosts.MapDelete("/{id:guid}/tenants/{tenantId:guid}", async (Guid id, Guid tenantId, ClaimsPrincipal user, CloudPortal.Core.Placement.TrustService service, CancellationToken ct) =>
+        {
+            await service.UnassignHostAsync(user.ToCaller(), id, tenantId, ct);
+            return Results.NoContent();
+        })
+        .WithSummary("Remove a host's assignment to a tenant (admin).")
+        .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 }

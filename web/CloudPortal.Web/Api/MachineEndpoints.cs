@@ -27,7 +27,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct);
+            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
         .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
@@ -35,6 +35,20 @@ public static class MachineEndpoints
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        machines.MapPost("/batch", async (MachineBatchDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with count, namePrefix, vcpus and memoryMiB is required.");
+            var result = await service.CreateBatchAsync(user.ToCaller(),
+                new BatchRequest(body.Count, body.NamePrefix, body.Vcpus, body.MemoryMiB, body.PlacementGroupId, body.AllOrNothing ?? false), ct);
+            return Results.Accepted(null as string, new MachineBatchResultDto(
+                result.Created.Select(c => MachineDto.From(c.Machine, c.Operation.Id)).ToList(), result.NotCreated));
+        })
+        .WithSummary("Create count machines named namePrefix-1..N, placed together first; allOrNothing creates none unless all fit.")
+        .Produces<MachineBatchResultDto>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status409Conflict);
 
         machines.MapGet("/{id:guid}/placement", async (Guid id, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
             PlacementDto.From(await service.GetPlacementAsync(user.ToCaller(), id, ct)))
@@ -47,7 +61,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels), ct));
+            return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct));
         })
         .WithTags("Placement")
         .WithSummary("Dry run: where a machine of this create body (plus optional required labels) would go, and why not elsewhere. Creates nothing.")

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using CloudPortal.Core.Accounts;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Placement;
 using CloudPortal.Core.Tenancy;
 using CloudPortal.Web.Accounts;
 
@@ -24,8 +25,18 @@ public static class TenancyEndpoints
         }).WithSummary("Create a tenant (admin).").Produces<TenantDto>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         tenants.MapPatch("/{id:guid}", async (Guid id, TenantPatchDto? body, ClaimsPrincipal user, TenantService service, CancellationToken ct) =>
-            TenantDto.From(await service.UpdateAsync(user.ToCaller(), id, body?.Name, body?.Disabled, ct)))
-            .WithSummary("Rename, disable or enable a tenant (admin).").ProducesValidationProblem();
+            TenantDto.From(await service.UpdateAsync(user.ToCaller(), id, body?.Name, body?.Disabled, body?.Isolation, ct)))
+            .WithSummary("Rename, disable or enable a tenant, or set its isolation: shared, exclusive or dedicated (admin).").ProducesValidationProblem();
+        tenants.MapPut("/{id:guid}/apart/{otherId:guid}", async (Guid id, Guid otherId, ClaimsPrincipal user, TrustService service, CancellationToken ct) =>
+        {
+            await service.KeepApartAsync(user.ToCaller(), id, otherId, ct);
+            return Results.NoContent();
+        }).WithSummary("Keep two tenants apart: no host runs machines of both (admin).").ProducesProblem(StatusCodes.Status409Conflict);
+        tenants.MapDelete("/{id:guid}/apart/{otherId:guid}", async (Guid id, Guid otherId, ClaimsPrincipal user, TrustService service, CancellationToken ct) =>
+        {
+            await service.RemoveApartAsync(user.ToCaller(), id, otherId, ct);
+            return Results.NoContent();
+        }).WithSummary("Let two tenants share hosts again (admin).");
         tenants.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, TenantService service, CancellationToken ct) =>
         {
             await service.DeleteAsync(user.ToCaller(), id, ct);

@@ -3,14 +3,14 @@ using CloudPortal.Core.Tenancy;
 
 namespace CloudPortal.Web.Api;
 
-public sealed record TenantDto(Guid Id, string Name, bool Disabled, DateTimeOffset CreatedAt)
+public sealed record TenantDto(Guid Id, string Name, bool Disabled, DateTimeOffset CreatedAt, string Isolation)
 {
-    public static TenantDto From(Tenant t) => new(t.Id, t.Name, t.Disabled, t.CreatedAt);
+    public static TenantDto From(Tenant t) => new(t.Id, t.Name, t.Disabled, t.CreatedAt, t.Isolation);
 }
 
 public sealed record TenantCreateDto(string? Name);
 
-public sealed record TenantPatchDto(string? Name, bool? Disabled);
+public sealed record TenantPatchDto(string? Name, bool? Disabled, string? Isolation);
 
 public sealed record MembershipDto(Guid UserId, string Username, Guid TenantId, string TenantName, string Role)
 {

@@ -52,6 +52,8 @@ public static class HostingExtensions
         services.AddSingleton<MachineService>();
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
+        services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
+        services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
