@@ -11,7 +11,7 @@ public sealed class ValidationFailedException(IReadOnlyDictionary<string, string
 }
 
 /// <summary>The request is valid but clashes with the current state of things (a 409).</summary>
-public sealed class ConflictException(string message) : Exception(message);
+public class ConflictException(string message) : Exception(message);
 
 /// <summary>The resource does not exist for this caller (a 404; also for another tenant's resource).</summary>
 public sealed class NotFoundException(string message) : Exception(message);

@@ -96,8 +96,8 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
 
         var explanation = Engine.Explain(request, candidates);
         if (explanation.Chosen is not { } chosen)
-            throw new ConflictException(
-                $"No host can take machine '{machineName}' ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB): {explanation.Summary()}.");
+            throw new NoHostFitsException(
+                $"No host can take machine '{machineName}' ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB): {explanation.Summary()}.", explanation);
         return (chosen.HostId, explanation);
     }
 
