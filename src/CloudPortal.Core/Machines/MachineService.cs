@@ -61,34 +61,50 @@ public sealed partial class MachineService(
         machines.ListAsync(caller.TenantId, page, ct);
 
     /// <summary>Validates, picks a host, records the machine and its create operation, and starts the work.</summary>
+    private readonly SemaphoreSlim _placing = new(1, 1);
+
     private async Task<(Machine Machine, Operation Operation)> CreateUnauditedAsync(Caller caller, MachineRequest request, CancellationToken ct)
     {
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
-        var (hostId, explanation) = await placement.ChooseAsync(valid.Name,
-            new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group }, ct);
-        var now = Clock.Now();
-        var machine = new Machine
+        // Choosing a host reads the hosts' allocations and the insert adds to them: one create at a time decides and
+        // records, so two creates cannot both take the last room on a host or both pass a strict group or exclusive
+        // rule. (Several portal nodes would need the same under a database lock.)
+        await _placing.WaitAsync(ct);
+        Machine machine;
+        Operation operation;
+        PlacementExplanation explanation;
+        try
         {
-            Id = Guid.NewGuid(),
-            Name = valid.Name,
-            TenantId = caller.TenantId,
-            OwnerId = caller.UserId,
-            HostId = hostId,
-            State = MachineState.Provisioning,
-            Vcpus = valid.Vcpus,
-            MemoryMiB = valid.MemoryMiB,
-            DomainUuid = Guid.NewGuid(),
-            CreatedAt = now,
-            UpdatedAt = now,
-            PlacementGroupId = request.PlacementGroupId,
-        };
-        var operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
-        // Reserves the defined and the running part: the machine is created to run.
-        await machines.InsertWithOperationAsync(machine, operation,
-            QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
-            new MachineSize(machine.Vcpus, machine.MemoryMiB), ct);
+            (var hostId, explanation) = await placement.ChooseAsync(valid.Name,
+                new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group }, ct);
+            var now = Clock.Now();
+            machine = new Machine
+            {
+                Id = Guid.NewGuid(),
+                Name = valid.Name,
+                TenantId = caller.TenantId,
+                OwnerId = caller.UserId,
+                HostId = hostId,
+                State = MachineState.Provisioning,
+                Vcpus = valid.Vcpus,
+                MemoryMiB = valid.MemoryMiB,
+                DomainUuid = Guid.NewGuid(),
+                CreatedAt = now,
+                UpdatedAt = now,
+                PlacementGroupId = request.PlacementGroupId,
+            };
+            operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
+            // Reserves the defined and the running part: the machine is created to run.
+            await machines.InsertWithOperationAsync(machine, operation,
+                QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
+                new MachineSize(machine.Vcpus, machine.MemoryMiB), ct);
+        }
+        finally
+        {
+            _placing.Release();
+        }
         // Recorded right after the insert rather than inside its transaction: the decision is advice for people, and a
         // machine whose record failed is still a correct machine. The create cannot have rolled back yet: it starts below.
         try
@@ -100,7 +116,7 @@ public sealed partial class MachineService(
             log.LogWarning(ex, "Could not record the placement of machine {Name}", machine.Name);
         }
         events.Publish(machine);
-        var domainType = connections.GetStatus(hostId).Virtualization ?? VirtualizationProbe.Tcg;
+        var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
         executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, token));
         return (machine, operation);
     }
