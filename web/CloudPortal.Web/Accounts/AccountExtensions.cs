@@ -17,6 +17,7 @@ public static class AccountExtensions
     {
         services.AddSingleton<PasswordHashing>();
         services.AddSingleton<IPasswordHashing>(provider => provider.GetRequiredService<PasswordHashing>());
+        services.AddHostedService<ExpiredTokenSweeper>();
         services.AddSingleton<AccessResolver>();
         services.AddSingleton<TenantService>();
         services.AddSingleton<UserService>();
