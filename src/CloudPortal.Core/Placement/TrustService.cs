@@ -8,6 +8,13 @@ namespace CloudPortal.Core.Placement;
 /// <summary>The administrator's trust settings between tenants and hosts: dedicated hosts and tenants kept apart.</summary>
 public sealed class TrustService(ITrustStore trust, ITenantStore tenants, IHostStore hosts, PolicyConflicts conflicts, IAuditLog audit)
 {
+    /// <summary>Every tenant's isolation, the dedicated hosts and the pairs kept apart: the administrator's trust page.</summary>
+    public Task<TrustSettings> LoadAsync(Caller caller, CancellationToken ct)
+    {
+        EnsureAdmin(caller);
+        return trust.LoadAsync(ct);
+    }
+
     public Task AssignHostAsync(Caller caller, Guid hostId, Guid tenantId, CancellationToken ct) =>
         audit.RunAsync(caller, "host.assign", "host", hostId.ToString(), $"tenant {tenantId}", async () =>
         {

@@ -36,6 +36,17 @@ public sealed class PlacementGroupStore(SqliteDatabase database) : IPlacementGro
             $"{Select} WHERE g.tenant_id = @tenantId ORDER BY g.name", new { tenantId }, cancellationToken: ct))).ToList();
     }
 
+    private sealed record MemberRow(Guid GroupId, string Name);
+
+    public async Task<ILookup<Guid, string>> MemberNamesAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<MemberRow>(new CommandDefinition("""
+            SELECT g.group_id AS GroupId, m.name AS Name FROM machine_placement_groups g JOIN machines m ON m.id = g.machine_id
+            WHERE m.tenant_id = @tenantId ORDER BY m.name
+            """, new { tenantId }, cancellationToken: ct))).ToLookup(r => r.GroupId, r => r.Name);
+    }
+
     public async Task<IReadOnlyList<PlacementGroup>> ListStrictAntiAffinityAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
