@@ -8,7 +8,7 @@ namespace CloudPortal.Data.Stores;
 
 public sealed class TenantStore(SqliteDatabase database) : ITenantStore
 {
-    private const string Columns = "id AS Id, name AS Name, disabled = 1 AS Disabled, isolation AS Isolation, created_at AS CreatedAt";
+    private const string Columns = "id AS Id, name AS Name, disabled = 1 AS Disabled, isolation AS Isolation, placement_mode AS PlacementMode, created_at AS CreatedAt";
 
     public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken ct)
     {

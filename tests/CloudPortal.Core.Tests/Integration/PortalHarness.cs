@@ -40,12 +40,19 @@ public sealed class PortalHarness : IAsyncDisposable
         Installation = new InstallationIdentity(Guid.NewGuid());
         Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
         Quotas = new QuotaStore(Database);
+        Trust = new TrustStore(Database);
+        Groups = new PlacementGroupStore(Database);
+        Placement = new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), Trust, Groups,
+            Options.Create(new PlacementOptions()), NoHostLoadSource.Instance);
         Service = new MachineService(Machines, Operations, Connections, Executor, Events, Installation, Audit, Quotas,
-            new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), new TrustStore(Database), new PlacementGroupStore(Database), Options.Create(new PlacementOptions())), NullLogger<MachineService>.Instance);
+            Placement, new PolicyConflicts(Trust, Groups, Placement), NullLogger<MachineService>.Instance);
         HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 
     public string Directory { get; }
+    public TrustStore Trust { get; }
+    public PlacementGroupStore Groups { get; }
+    public HostPlacement Placement { get; }
     public AuditLog Audit { get; }
     public QuotaStore Quotas { get; }
     public SqliteDatabase Database { get; }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
@@ -52,6 +53,9 @@ public static class HostingExtensions
         services.AddSingleton<MachineService>();
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
+        services.AddSingleton<CloudPortal.Core.Placement.PolicyConflicts>();
+        // Monitoring registers its own measured source; until then hosts have no measurement and load weighs neutrally.
+        services.TryAddSingleton<CloudPortal.Core.Placement.IHostLoadSource>(CloudPortal.Core.Placement.NoHostLoadSource.Instance);
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
