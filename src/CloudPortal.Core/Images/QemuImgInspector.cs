@@ -54,6 +54,10 @@ public sealed class QemuImgInspector(IOptions<ImageOptions> options)
             var (checkCode, checkOutput, checkError) = await RunAsync(["check", "-f", "qcow2", "--output=json", path], ct);
             if (checkCode is not (0 or 3))
                 throw Refused($"qemu-img check finds it damaged or truncated: {Describe(checkOutput, checkError)}");
+            // A file cut short can still check clean (what is missing reads as unallocated), but the clusters its
+            // refcounts record as used end beyond the file.
+            if (EndOffset(checkOutput) is { } end && end > sizeBytes)
+                throw Refused($"qemu-img check finds it truncated: its clusters end at byte {end}, but the file has {sizeBytes} bytes.");
         }
         return new ImageInspection(format, virtualSize);
     }
@@ -70,6 +74,19 @@ public sealed class QemuImgInspector(IOptions<ImageOptions> options)
         catch (JsonException)
         {
             throw Refused("qemu-img gave no readable description of it.");
+        }
+    }
+
+    private static long? EndOffset(string checkOutput)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(checkOutput);
+            return document.RootElement.TryGetProperty("image-end-offset", out var end) && end.TryGetInt64(out var value) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
