@@ -55,9 +55,11 @@ public sealed class QemuImgInspector(IOptions<ImageOptions> options)
             if (checkCode is not (0 or 3))
                 throw Refused($"qemu-img check finds it damaged or truncated: {Describe(checkOutput, checkError)}");
             // A file cut short can still check clean (what is missing reads as unallocated), but the clusters its
-            // refcounts record as used end beyond the file.
-            if (EndOffset(checkOutput) is { } end && end > sizeBytes)
-                throw Refused($"qemu-img check finds it truncated: its clusters end at byte {end}, but the file has {sizeBytes} bytes.");
+            // refcounts record as used end beyond the file. qemu-img itself writes the last cluster short (a new
+            // image ends a few bytes into it), so only a file that does not reach into its last cluster is cut.
+            var clusterSize = info.TryGetProperty("cluster-size", out var cs) && cs.TryGetInt64(out var c) ? c : 65536;
+            if (EndOffset(checkOutput) is { } end && sizeBytes <= end - clusterSize)
+                throw Refused($"qemu-img check finds it truncated: its clusters end at byte {end}, but the file has only {sizeBytes} bytes.");
         }
         return new ImageInspection(format, virtualSize);
     }
