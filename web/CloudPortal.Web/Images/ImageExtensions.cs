@@ -12,6 +12,7 @@ public static class ImageExtensions
         services.AddOptions<ImageOptions>().BindConfiguration(ImageOptions.Section);
         services.AddSingleton(provider => new ContentStore(Path.Combine(provider.GetRequiredService<DataDirectory>().Path, "images")));
         services.AddSingleton<QemuImgInspector>();
+        services.AddSingleton<UploadTokens>();
         services.AddSingleton<ImageCatalogue>();
         services.AddSingleton<IImageContentSource>(provider => provider.GetRequiredService<ImageCatalogue>());
         services.AddHostedService<ImageCatalogueStartup>();
