@@ -18,6 +18,7 @@ public sealed class ImagePortal() : PortalFixture(PortalFactory.TestUri)
     public HttpClient Other { get; private set; } = default!;
     public Guid OtherTenantId { get; private set; }
     public HttpClient NoDisk { get; private set; } = default!;
+    public HttpClient OneGiB { get; private set; } = default!;
 
     public string ImagesRoot => Path.Combine(Factory.DataDirectory, "images");
     public string TemporaryDirectory => Path.Combine(ImagesRoot, "tmp");
@@ -37,6 +38,11 @@ public sealed class ImagePortal() : PortalFixture(PortalFactory.TestUri)
                    new StringContent("""{"diskGiB":0}""", System.Text.Encoding.UTF8, "application/json")))
             await quota.JsonAsync(HttpStatusCode.OK);
         NoDisk = await UserClientAsync(noDiskTenant, "member");
+        var oneGiBTenant = await CreateTenantAsync("cpk-onegib");
+        using (var quota = await Admin.PutAsync($"/api/v1/tenants/{oneGiBTenant}/quota",
+                   new StringContent("""{"diskGiB":1}""", System.Text.Encoding.UTF8, "application/json")))
+            await quota.JsonAsync(HttpStatusCode.OK);
+        OneGiB = await UserClientAsync(oneGiBTenant, "member");
     }
 
     private async Task<Guid> CreateTenantAsync(string prefix)
@@ -60,6 +66,7 @@ public sealed class ImagePortal() : PortalFixture(PortalFactory.TestUri)
         Viewer?.Dispose();
         Other?.Dispose();
         NoDisk?.Dispose();
+        OneGiB?.Dispose();
         await base.DisposeAsync();
         Files.Dispose();
     }

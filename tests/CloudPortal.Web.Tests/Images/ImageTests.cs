@@ -259,6 +259,47 @@ public sealed class ImageTests(ImagePortal portal) : IClassFixture<ImagePortal>
     }
 
     [Fact]
+    public async Task Upload_WithoutContentLengthBeyondDiskQuota_Refused409WhileStreamingAndNothingLeft()
+    {
+        // 1 GiB + 4 MiB generated on the fly and sent chunked: no size is announced, so only the running count can stop it.
+        const long size = 1024L * 1024 * 1024 + 4 * 1024 * 1024;
+        var name = PortalApi.UniqueName("cpk-stream");
+        using var form = new MultipartFormDataContent { { new StringContent(name), "name" } };
+        var file = new StreamContent(new GeneratedDisk(size), 1024 * 1024);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", "big.raw");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var response = await portal.OneGiB.PostAsync("/api/v1/images", form, cancel.Token);
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("disk", problem.GetProperty("detail").GetString());
+        AssertNoTemporaryFiles();
+        Assert.False(await ListContainsAsync(portal.OneGiB, name));
+    }
+
+    /// <summary>A raw disk of the given size whose bytes are made as they are read; its length is not announced.</summary>
+    private sealed class GeneratedDisk(long length) : Stream
+    {
+        private long _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = (int)Math.Min(count, length - _position);
+            for (var i = 0; i < n; i++)
+                buffer[offset + i] = _position + i < 512 ? (byte)0 : (byte)((_position + i) % 251);
+            _position += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Upload_MissingNameOrFile_400NamingTheField()
     {
         using (var noName = new MultipartFormDataContent { { new StringContent("x"), "os" } })
