@@ -74,8 +74,6 @@ public sealed class ContentStore
                     if (filled < buffer.Length)
                         break;
                 }
-                // On disk before the rename makes it a blob: a crash must not leave a blob with the wrong bytes.
-                file.Flush(flushToDisk: true);
             }
             return new StagedContent(this, path, Convert.ToHexStringLower(hash.GetHashAndReset()), written);
         }
@@ -124,6 +122,10 @@ public sealed class ContentStore
             staged.Discard();
             return true;
         }
+        // On disk before the rename makes it a blob, so that a crash cannot leave a blob with the wrong bytes. Only
+        // here: an upload of content already stored is dropped without paying for a flush.
+        using (var handle = File.OpenHandle(staged.TemporaryPath, FileMode.Open, FileAccess.ReadWrite))
+            RandomAccess.FlushToDisk(handle);
         try
         {
             File.Move(staged.TemporaryPath, target, overwrite: false);

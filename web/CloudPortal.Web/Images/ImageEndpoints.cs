@@ -121,12 +121,10 @@ public static class ImageEndpoints
                     $"'{name}' is not a field of an upload; send {string.Join(", ", TextFields)} and file.");
             fields[name] = await ReadFieldAsync(section, name, ct);
         }
-        var missing = new ValidationErrors();
+        var missing = new Dictionary<string, string[]> { ["file"] = ["file is required: the image's bytes, as the last part of the form."] };
         if (!fields.ContainsKey("name"))
-            missing.Add("name", "name is required.");
-        missing.Add("file", "file is required: the image's bytes, as the last part of the form.");
-        missing.ThrowIfAny();
-        throw new InvalidOperationException("unreachable");
+            missing["name"] = ["name is required."];
+        throw new ValidationFailedException(missing);
     }
 
     private static ImageMetadata Metadata(Dictionary<string, string> fields)
