@@ -3,6 +3,7 @@ using CloudPortal.Web.Api;
 using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
+using CloudPortal.Web.Images;
 using CloudPortal.Web.Live;
 using CloudPortal.Web.Quotas;
 
@@ -16,6 +17,7 @@ builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
+builder.Services.AddPortalImages();
 
 var app = builder.Build();
 
