@@ -4,6 +4,7 @@ using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Monitoring;
 using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalMonitoring();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
 
@@ -25,6 +27,7 @@ app.MapPortalHealth();
 app.MapPortalAccounts();
 app.MapPortalApi();
 app.MapPortalLive();
+app.MapPortalMonitoring();
 app.MapPortalAudit();
 app.MapPortalPages();
 

@@ -82,12 +82,12 @@ public sealed class CollectorRealHostTests : IClassFixture<MonitoringSweepFixtur
         // than the harness' 20 s.
         var admin = await _portal.AddCallerAsync(Roles.Admin);
         var host = (await _portal.HostService.AddAsync(admin, null, RealHostSweepFixture.Uri, None)).Host;
-        Assert.True(await _portal.Connections.WaitConnectedAsync(host.Id, TimeSpan.FromSeconds(180), None),
+        Assert.True(await _portal.Connections.WaitConnectedAsync(host.Id, TimeSpan.FromSeconds(400), None),
             $"qemu:///system did not connect: {_portal.Connections.GetStatus(host.Id).LastError}");
         _portal.UseHost(host);
         var member = await _portal.AddCallerAsync(Roles.Member);
         var (created, operation) = await _portal.CreateAsync(member, new MachineRequest(MonitoringSweepFixture.Prefix + Guid.NewGuid().ToString("N")[..8], 1, 64));
-        Assert.Equal(OperationState.Succeeded, (await _portal.WaitFinishedAsync(operation.Id, TimeSpan.FromSeconds(60))).State);
+        Assert.Equal(OperationState.Succeeded, (await _portal.WaitFinishedAsync(operation.Id, TimeSpan.FromSeconds(240))).State);
         var samples = new List<HostSample>();
         _series.Sampled += s => { lock (samples) samples.Add(s); };
 
