@@ -41,12 +41,17 @@ public sealed class MetricSeries(IOptions<MonitoringOptions> options)
 
     public void SetOwner(Guid machineId, Guid tenantId, Guid hostId) => _owners[machineId] = (tenantId, hostId);
 
-    /// <summary>Forgets a deleted machine's history.</summary>
+    private readonly ConcurrentDictionary<Guid, bool> _removed = new();
+
+    /// <summary>Forgets a deleted machine's history; a sample taken before the deletion was seen does not bring it back.</summary>
     public void RemoveMachine(Guid machineId)
     {
+        _removed[machineId] = true;
         _machines.TryRemove(machineId, out _);
         _owners.TryRemove(machineId, out _);
     }
+
+    public bool IsRemoved(Guid machineId) => _removed.ContainsKey(machineId);
 
     public IEnumerable<(Guid MachineId, Guid TenantId, Guid HostId, MetricPoint Point)> LatestMachines()
     {

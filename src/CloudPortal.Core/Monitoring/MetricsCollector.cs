@@ -94,6 +94,20 @@ public sealed class MetricsCollector(
         }
     }
 
+    /// <summary>A deleted machine: its open buckets are written with the next batch and its history is dropped.</summary>
+    public void Forget(Guid machineId)
+    {
+        if (_accumulators.TryRemove(machineId, out var accumulator))
+        {
+            var last = new List<MetricRollup>();
+            lock (accumulator)
+                accumulator.Flush(last);
+            foreach (var rollup in last)
+                _pending.Enqueue(rollup);
+        }
+        _series.RemoveMachine(machineId);
+    }
+
     private List<MetricRollup> DrainPending()
     {
         var batch = new List<MetricRollup>();
@@ -262,7 +276,7 @@ public sealed class MetricsCollector(
                 _previous[record.Uuid] = (counters, reading.Timestamp);
                 var values = RateMath.Machine(previous, counters, elapsed);
 
-                if (_machinesByDomain.TryGetValue(record.Uuid, out var machine))
+                if (_machinesByDomain.TryGetValue(record.Uuid, out var machine) && !owner._series.IsRemoved(machine.Id))
                 {
                     owner._series.Machine(machine.Id).Add(now, values);
                     owner.Accumulate(MetricEntity.Machine, machine.Id, now, values, completed);
@@ -293,7 +307,7 @@ public sealed class MetricsCollector(
             _previousHost = null;
             owner._series.Host(hostId).AddGap(now);
             var samples = new List<MachineSample>();
-            foreach (var machine in _machinesByDomain.Values)
+            foreach (var machine in _machinesByDomain.Values.Where(m => !owner._series.IsRemoved(m.Id)))
             {
                 owner._series.Machine(machine.Id).AddGap(now);
                 samples.Add(new MachineSample(machine.Id, machine.TenantId, null));

@@ -66,3 +66,29 @@ public sealed class MetricRingTests
         Assert.Null(series[1].Points[0].Value);
     }
 }
+
+public sealed class MetricSeriesTests
+{
+    [Fact]
+    public void RemoveMachine_DropsItsRingAndMarksItRemoved()
+    {
+        var series = new MetricSeries(Microsoft.Extensions.Options.Options.Create(new MonitoringOptions()));
+        var id = Guid.NewGuid();
+        series.Machine(id).Add(DateTimeOffset.UtcNow, new float[MetricCatalog.M.Count]);
+        series.SetOwner(id, Guid.NewGuid(), Guid.NewGuid());
+        Assert.Single(series.LatestMachines());
+
+        series.RemoveMachine(id);
+
+        Assert.Null(series.FindMachine(id));
+        Assert.True(series.IsRemoved(id));
+        Assert.Empty(series.LatestMachines());
+    }
+
+    [Fact]
+    public void RingCapacity_OneHourAtTwoSeconds_Holds1800SamplesPlusSlack()
+    {
+        Assert.Equal(1802, new MonitoringOptions().RingCapacity);
+        Assert.Throws<InvalidOperationException>(() => new MonitoringOptions { Interval = TimeSpan.FromMilliseconds(500) }.Validate());
+    }
+}

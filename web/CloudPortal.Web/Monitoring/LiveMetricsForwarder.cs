@@ -9,18 +9,28 @@ namespace CloudPortal.Web.Monitoring;
 /// each tenant the CPU and memory of its machines, the admin group the host's values. Only groups with members
 /// cost anything beyond a lookup.
 /// </summary>
-public sealed class LiveMetricsForwarder(MetricSeries series, IHubContext<LiveHub> hub, ILogger<LiveMetricsForwarder> log) : IHostedService
+public sealed class LiveMetricsForwarder(MetricSeries series, MetricsCollector collector, Core.Machines.MachineEvents machines,
+    IHubContext<LiveHub> hub, ILogger<LiveMetricsForwarder> log) : IHostedService
 {
     public Task StartAsync(CancellationToken ct)
     {
         series.Sampled += Forward;
+        machines.Changed += OnMachineChanged;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken ct)
     {
         series.Sampled -= Forward;
+        machines.Changed -= OnMachineChanged;
         return Task.CompletedTask;
+    }
+
+    // A deleted machine's ring would otherwise stay in memory for the life of the process.
+    private void OnMachineChanged(Core.Machines.MachineChange change)
+    {
+        if (change.Removed)
+            collector.Forget(change.MachineId);
     }
 
     private void Forward(HostSample sample)
