@@ -28,6 +28,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
+        services.AddSingleton<CloudPortal.Core.Monitoring.IMetricRollupStore, MetricRollupStore>();
+        services.AddSingleton<CloudPortal.Core.Monitoring.IFleetStore, FleetStore>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Images;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Monitoring;
 using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalMonitoring();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
 builder.Services.AddPortalImages();
@@ -27,6 +29,7 @@ app.MapPortalHealth();
 app.MapPortalAccounts();
 app.MapPortalApi();
 app.MapPortalLive();
+app.MapPortalMonitoring();
 app.MapPortalAudit();
 app.MapPortalPages();
 

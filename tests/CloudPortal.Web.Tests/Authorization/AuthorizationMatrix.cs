@@ -113,6 +113,9 @@ public static class AuthorizationMatrix
         new("GET api/v1/images/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=image"),
         new("PATCH api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Body: "{}"),
         new("DELETE api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Destroys: "id"),
+        // Monitoring: a machine's series like the machine itself; a host's series are the fleet's, for administrators.
+        new("GET api/v1/machines/{id:guid}/metrics", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        new("GET api/v1/hosts/{id:guid}/metrics", Access.AdminOnly, AdminOnly, Resources: "id=host"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
         // Tenants.

@@ -38,6 +38,7 @@ public static class ApiExtensions
         api.MapAuditEndpoints();
         api.MapQuotaEndpoints();
         api.MapImageEndpoints();
+        Monitoring.MetricsEndpoints.MapMetricsEndpoints(api);
         return app;
     }
 
