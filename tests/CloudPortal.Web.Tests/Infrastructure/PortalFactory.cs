@@ -75,7 +75,7 @@ public abstract class PortalFixture(string localHostUri) : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         Admin = await Factory.AdminAsync();
-        Host = await PortalApi.WaitHostStateAsync(Admin, h => h.GetProperty("uri").GetString() == localHostUri, "connected", TimeSpan.FromSeconds(20));
+        Host = await PortalApi.WaitHostStateAsync(Admin, h => h.GetProperty("uri").GetString() == localHostUri, "connected", TimeSpan.FromSeconds(60));
     }
 
     public virtual async Task DisposeAsync()
