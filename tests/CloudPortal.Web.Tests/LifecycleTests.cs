@@ -15,6 +15,8 @@ public sealed class LifecyclePortal() : PortalFixture(Virsh.Uri)
 
     public static string NewName() => PortalApi.UniqueName(Prefix.TrimEnd('-'));
 
+    protected override TimeSpan ConnectTimeout => TimeSpan.FromMinutes(4);
+
     public override async Task InitializeAsync()
     {
         await SweepAsync();

@@ -114,6 +114,11 @@ public static class AuthorizationMatrix
         new("DELETE api/v1/placement-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=placementgroup", Destroys: "id"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
+        // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
+        new("GET api/v1/sizes", Access.Collection, All),
+        new("POST api/v1/sizes", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("DELETE api/v1/sizes/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=size", Destroys: "id"),
+
         // Tenants.
         new("GET api/v1/tenants", Access.Collection, All),
         new("POST api/v1/tenants", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}"}"""),

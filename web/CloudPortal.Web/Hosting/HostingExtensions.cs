@@ -63,6 +63,7 @@ public static class HostingExtensions
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
+        services.AddSingleton<CloudPortal.Core.Sizes.SizeService>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
