@@ -92,9 +92,9 @@ public sealed class LifecyclePageTests(PortalFixture portal, ITestOutputHelper o
         await Expect(_page.GetByTestId("action-shutdown")).ToHaveCountAsync(0);
 
         await _page.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
-        await Expect(_page.GetByTestId("operation-create")).ToContainTextAsync("succeeded", Quick);
+        await Expect(_page.GetByTestId("operation-create")).ToContainTextAsync("succeeded", new() { Timeout = 15_000 });
         await _page.GetByRole(AriaRole.Tab, new() { Name = "XML" }).ClickAsync();
-        await Expect(_page.GetByTestId("domain-xml")).ToContainTextAsync("<domain type=", Quick);
+        await Expect(_page.GetByTestId("domain-xml")).ToContainTextAsync("<domain type=", new() { Timeout = 15_000 });
         await _page.GetByRole(AriaRole.Tab, new() { Name = "Overview" }).ClickAsync();
 
         // Start from the page: the state and the offered actions follow without a reload.
