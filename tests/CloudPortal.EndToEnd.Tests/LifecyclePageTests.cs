@@ -66,7 +66,7 @@ public sealed class LifecyclePageTests(PortalFixture portal, ITestOutputHelper o
         var filter = _page.GetByPlaceholder("Filter by name or state");
         await filter.FillAsync($"{Prefix}{run}");
         await Expect(_page.GetByTestId("machine-name")).ToHaveCountAsync(2, new() { Timeout = 15_000 });
-        await _page.GetByTestId($"select-{_names[0]}").Locator("input").CheckAsync();
+        await Input(_page.Locator("body"), $"select-{_names[0]}").CheckAsync();
         await Expect(_page.GetByTestId("bulk-selected")).ToHaveTextAsync("1 selected", new() { Timeout = 10_000 });
         await _page.GetByTestId("bulk-select-all").ClickAsync();
         await Expect(_page.GetByTestId("bulk-selected")).ToHaveTextAsync("2 selected", new() { Timeout = 10_000 });
