@@ -30,6 +30,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
         services.AddSingleton<CloudPortal.Core.Monitoring.IMetricRollupStore, MetricRollupStore>();
         services.AddSingleton<CloudPortal.Core.Monitoring.IFleetStore, FleetStore>();
+        services.AddSingleton<CloudPortal.Core.Sizes.ISizeStore, SizeStore>();
         return services;
     }
 }

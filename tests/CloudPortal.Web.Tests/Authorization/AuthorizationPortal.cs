@@ -124,6 +124,14 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         return (machine.GetProperty("id").GetGuid(), Guid.Parse(operationId));
     }
 
+    /// <summary>A public size defined by the administrator.</summary>
+    public async Task<Guid> CreateSizeAsync()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/sizes", AdminToken,
+            $$"""{"name":"{{PortalApi.UniqueName("size")}}","vcpus":1,"memoryMiB":64}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
     public async Task<Guid> CreateTenantAsync()
     {
         using var response = await SendAsync(HttpMethod.Post, "/api/v1/tenants", AdminToken, $$"""{"name":"{{PortalApi.UniqueName("t")}}"}""");

@@ -39,6 +39,7 @@ public static class ApiExtensions
         api.MapQuotaEndpoints();
         api.MapImageEndpoints();
         Monitoring.MetricsEndpoints.MapMetricsEndpoints(api);
+        api.MapSizeEndpoints();
         return app;
     }
 

@@ -50,7 +50,15 @@ public static class HostingExtensions
         services.AddSingleton<HostService>();
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<OperationExecutor>();
-        services.AddSingleton<MachineService>();
+        // Built by hand to hand it its lifecycle settings: CloudPortal:Machines:ShutdownTimeoutSeconds (default 60).
+        services.AddSingleton(provider =>
+        {
+            var service = ActivatorUtilities.CreateInstance<MachineService>(provider);
+            var seconds = provider.GetRequiredService<IConfiguration>().GetValue<int?>("CloudPortal:Machines:ShutdownTimeoutSeconds");
+            if (seconds is >= MachineService.MinShutdownTimeoutSeconds and <= MachineService.MaxShutdownTimeoutSeconds)
+                service.DefaultShutdownTimeout = TimeSpan.FromSeconds(seconds.Value);
+            return service;
+        });
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
         services.AddSingleton<CloudPortal.Core.Placement.PolicyConflicts>();
@@ -59,6 +67,7 @@ public static class HostingExtensions
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
+        services.AddSingleton<CloudPortal.Core.Sizes.SizeService>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
