@@ -318,8 +318,8 @@ public sealed class MachineStoreTests : IAsyncLifetime
         var allocations = await _store.ListAllocationsAsync(None);
 
         Assert.Equal(
-            [(_host.Id, DefaultTenant.Id, 3L, 768L), (second.Id, DefaultTenant.Id, 4L, 1024L)],
-            allocations.OrderBy(a => a.MemoryMiB).Select(a => (a.HostId, a.TenantId, a.Vcpus, a.MemoryMiB)));
+            [(_host.Id, DefaultTenant.Id, 3L, 768L, 1L), (second.Id, DefaultTenant.Id, 4L, 1024L, 1L)],
+            allocations.OrderBy(a => a.MemoryMiB).Select(a => (a.HostId, a.TenantId, a.Vcpus, a.MemoryMiB, a.Running)));
     }
 
     [Fact]
