@@ -75,10 +75,25 @@ _libvirt_answers() {
     timeout 10 virsh -c "$LIBVIRT_URI" version >/dev/null 2>&1
 }
 
+# Debian's udev rule gives /dev/kvm to group kvm (mode 0660); without udev it stays root-only. libvirt then
+# finds KVM "supported" when it probes QEMU but "not usable" by the qemu user, treats its capabilities cache as
+# stale on every call and re-probes QEMU (15-40 s) on each domain start. Restoring the udev rule's ownership
+# keeps the cache valid; whether KVM guests really run is still decided by the portal's own probe.
+_ensure_kvm_device_group() {
+    [[ -c /dev/kvm ]] || return 0
+    getent group kvm >/dev/null 2>&1 || return 0
+    if [[ $(stat -c '%G %a' /dev/kvm) != "kvm 660" ]]; then
+        log "giving /dev/kvm to group kvm (mode 0660), as Debian's udev rule would"
+        _as_root chgrp kvm /dev/kvm && _as_root chmod 0660 /dev/kvm || warn "could not change /dev/kvm ownership"
+    fi
+}
+
 # ensure_libvirt_stack : the bundled libvirt/QEMU stack, installed and running.
 ensure_libvirt_stack() {
     ensure_apt_packages libvirt-daemon-system libvirt-clients qemu-system-x86 \
         qemu-utils dnsmasq-base
+
+    _ensure_kvm_device_group
 
     if _pidfile_alive "$VIRTLOGD_PIDFILE"; then
         log "virtlogd already running (pid $(tr -dc '0-9' <"$VIRTLOGD_PIDFILE"))"

@@ -56,6 +56,19 @@ public sealed class Domain : IDisposable
     /// <summary>Asks the guest to reboot.</summary>
     public void Reboot() => Check(Interop.virDomainReboot(Handle, 0), "virDomainReboot");
 
+    /// <summary>Resets the domain at once, like pressing the reset button: no guest cooperation, no clean shutdown.</summary>
+    public void Reset() => Check(Interop.virDomainReset(Handle, 0), "virDomainReset");
+
+    /// <summary>
+    /// Renames an inactive domain (<c>virDomainRename</c>); libvirt refuses it for a running one. This object's
+    /// <see cref="Name"/> keeps the old name: look the domain up again to read the new one.
+    /// </summary>
+    public void Rename(string newName)
+    {
+        ArgumentNullException.ThrowIfNull(newName);
+        Check(Interop.virDomainRename(Handle, newName, 0), "virDomainRename");
+    }
+
     /// <summary>Saves the domain state to a libvirt-managed image and stops it; the next <see cref="Create"/> restores it.</summary>
     public void ManagedSave() => Check(Interop.virDomainManagedSave(Handle, 0), "virDomainManagedSave");
 
@@ -114,6 +127,19 @@ public sealed class Domain : IDisposable
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(namespaceUri);
         Check(Interop.virDomainSetMetadata(Handle, MetadataElement, elementXml, prefix, namespaceUri, (uint)impact), "virDomainSetMetadata");
+    }
+
+    /// <summary>
+    /// Connects <paramref name="stream"/> to the guest's text console (<c>virDomainOpenConsole</c>); null
+    /// <paramref name="device"/> is the first console or serial port. With <paramref name="force"/> another
+    /// session on the same console is cut off instead of this call failing.
+    /// </summary>
+    public void OpenConsole(Stream stream, string? device = null, bool force = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        const uint ConsoleForce = 1, ConsoleSafe = 2;
+        // SAFE asks for a console that libvirt can hand over cleanly; it is refused only by drivers we do not use.
+        Check(Interop.virDomainOpenConsole(Handle, device, stream.Handle, (force ? ConsoleForce : 0) | ConsoleSafe), "virDomainOpenConsole");
     }
 
     /// <summary>Releases the domain reference; does not affect the guest. Safe to call twice.</summary>

@@ -138,4 +138,54 @@ public sealed class RealHostTests : IClassFixture<RealHostSweepFixture>, IAsyncL
         dom.SetMetadataElement(null, "cp", ns, MetadataImpact.Live | MetadataImpact.Config);
         Assert.Null(dom.GetMetadataElement(ns, MetadataImpact.Live));
     }
+
+    [Fact]
+    public async Task OpenConsole_ReaderBlockedOnSilentGuest_AbortFromAnotherThreadReleasesIt()
+    {
+        using var dom = _conn.DefineDomainXml(GuestXml());
+        dom.Create();
+        using var stream = Stream.Create(_conn);
+        dom.OpenConsole(stream);
+        stream.Send("\r\n"u8);
+
+        // SeaBIOS prints nothing on the serial port, so the reader really blocks until the abort.
+        var reader = Task.Factory.StartNew(() =>
+        {
+            var buffer = new byte[256];
+            try
+            {
+                while (stream.Receive(buffer) > 0)
+                {
+                }
+                return "end";
+            }
+            catch (LibvirtException)
+            {
+                return "aborted";
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        await Task.Delay(500);
+        Assert.False(reader.IsCompleted);
+        stream.Abort();
+        Assert.Contains(await reader.WaitAsync(TimeSpan.FromSeconds(20)), new[] { "end", "aborted" });
+        Assert.True(stream.HasEnded);
+    }
+
+    [Fact]
+    public void OpenConsole_SecondSession_RefusedWithoutForceTakenOverWithForce()
+    {
+        using var dom = _conn.DefineDomainXml(GuestXml());
+        dom.Create();
+        using var first = Stream.Create(_conn);
+        dom.OpenConsole(first);
+
+        using var second = Stream.Create(_conn);
+        var refused = Assert.Throws<LibvirtException>(() => dom.OpenConsole(second));
+        Assert.Contains("console", refused.Message, StringComparison.OrdinalIgnoreCase);
+
+        using var third = Stream.Create(_conn);
+        dom.OpenConsole(third, force: true);
+        third.Send("\r"u8);
+    }
 }

@@ -34,7 +34,33 @@ public sealed class VirtualizationProbe(ILogger<VirtualizationProbe> log)
             log.LogInformation("KVM not offered by {Uri}: {Message}; using TCG", uri, ex.LibvirtMessage);
             return Tcg;
         }
+        RemoveLeftoverProbes(connection);
         return BootsUnderKvm(connection, uri) ? Kvm : Tcg;
+    }
+
+    /// <summary>
+    /// A portal killed during a probe leaves its probe domain defined. Only inactive ones are removed: an active
+    /// one may belong to another portal probing the same host right now.
+    /// </summary>
+    private void RemoveLeftoverProbes(Connection connection)
+    {
+        foreach (var domain in connection.ListAllDomains())
+        {
+            using (domain)
+            {
+                if (!domain.Name.StartsWith(ProbeDomainPrefix, StringComparison.Ordinal))
+                    continue;
+                try
+                {
+                    if (!domain.IsActive)
+                        domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram);
+                }
+                catch (LibvirtException ex)
+                {
+                    log.LogWarning("Could not remove leftover KVM probe domain {Name}: {Message}", domain.Name, ex.LibvirtMessage);
+                }
+            }
+        }
     }
 
     private static bool IsLocal(string uri) => uri.StartsWith("qemu:///", StringComparison.Ordinal);

@@ -26,6 +26,14 @@ public interface IMachineStore
     /// <summary>Moves the machine into a transitional state only if it is not already in one, so two operations never overlap.</summary>
     Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct);
     Task DeleteAsync(Guid id, CancellationToken ct);
+    /// <summary>Renames if the machine still has <paramref name="from"/>; a name taken in the tenant is a <see cref="ConflictException"/>.</summary>
+    Task<bool> RenameAsync(Guid id, string from, string to, CancellationToken ct);
+    /// <summary>
+    /// Sets a new size if the machine is still in <paramref name="state"/> with the old size, moving its quota charge in the
+    /// same transaction; with <paramref name="checkQuota"/> the growth and the per-machine caps are checked first
+    /// (<see cref="QuotaExceededException"/>). False when the machine changed meanwhile.
+    /// </summary>
+    Task<bool> ResizeAsync(Guid id, MachineState state, int fromVcpus, int fromMemoryMiB, int toVcpus, int toMemoryMiB, bool checkQuota, CancellationToken ct);
 }
 
 /// <summary>One tenant's share of one host: the sums over its machines there, whatever their state.</summary>

@@ -38,6 +38,8 @@ public sealed partial class MachineService(
     /// </summary>
     internal Func<Machine, CancellationToken, Task>? BeforeStartHook { get; set; }
 
+    private readonly MachineClaims _claims = new();
+
     public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var machine = await machines.GetAsync(id, ct);
@@ -138,6 +140,8 @@ public sealed partial class MachineService(
     {
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);
+        using var claim = _claims.Claim(machine.Id, machine.Name, "delete");
+        machine = await GetAsync(caller, id, ct);
         if (!MachineActions.MayDelete(machine.State))
             throw new ConflictException($"Cannot delete machine '{machine.Name}': it is {machine.State.ToContractName()}.");
         var operation = NewOperation(OperationKinds.Delete, caller, machine.Id, Clock.Now());
@@ -152,7 +156,12 @@ public sealed partial class MachineService(
     private async Task<Machine> ActUnauditedAsync(Caller caller, Guid id, MachineAction action, CancellationToken ct)
     {
         EnsureMayChange(caller);
+        if (action == MachineAction.Shutdown)
+            return (await ShutdownUnauditedAsync(caller, id, null, ct)).Machine;
         var machine = await GetAsync(caller, id, ct);
+        using var claim = _claims.Claim(machine.Id, machine.Name, action.ToString().ToLowerInvariant());
+        // Read again under the claim: the state checked is the one no other change can move meanwhile.
+        machine = await GetAsync(caller, id, ct);
         MachineActions.EnsureAllowed(action, machine);
         // Starting (also from suspended) makes the machine count against the running limits: reserve first.
         Guid? reservationId = null;

@@ -20,3 +20,11 @@ internal sealed class DomainHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => Interop.virDomainFree(handle) == 0;
 }
+
+/// <summary>Owns one reference on a <c>virStreamPtr</c>.</summary>
+internal sealed class StreamHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public StreamHandle() : base(ownsHandle: true) { }
+
+    protected override bool ReleaseHandle() => Interop.virStreamFree(handle) == 0;
+}

@@ -109,6 +109,9 @@ public sealed class PortalHarness : IAsyncDisposable
         return view.Host;
     }
 
+    /// <summary>Makes a host registered by the test itself the one created machines are cleaned up on.</summary>
+    public void UseHost(Host host) => Host = host;
+
     public async Task<(Machine Machine, Operation Operation)> CreateAsync(Caller caller, MachineRequest request)
     {
         var created = await Service.CreateAsync(caller, request, CancellationToken.None);

@@ -26,6 +26,29 @@ public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus,
 /// <summary>The machines a batch created (each with its create operation) and, for the rest, why not.</summary>
 public sealed record MachineBatchResultDto(IReadOnlyList<MachineDto> Items, IReadOnlyList<string> NotCreated);
 
+/// <summary>The optional body of an action: timeoutSeconds for shutdown (when the guest is powered off if still running).</summary>
+public sealed record MachineActionDto(int? TimeoutSeconds);
+
+public sealed record MachineRenameDto(string? Name);
+
+public sealed record MachineResizeDto(int? Vcpus, int? MemoryMiB);
+
+/// <summary>POST /machines/bulk: action is start, shutdown, poweroff or delete.</summary>
+public sealed record MachineBulkDto(IReadOnlyList<Guid>? Ids, string? Action);
+
+/// <summary>One machine's outcome: status as its single request would answer; machine when it is known, else error.</summary>
+public sealed record MachineBulkItemDto(
+    Guid Id, int Status,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] MachineDto? Machine,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? OperationId,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    public static MachineBulkItemDto From(BulkItemResult r) =>
+        new(r.Id, r.Status, r.Machine is null ? null : MachineDto.From(r.Machine, r.OperationId), r.OperationId, r.Error);
+}
+
+public sealed record MachineBulkResultDto(IReadOnlyList<MachineBulkItemDto> Items);
+
 public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,
