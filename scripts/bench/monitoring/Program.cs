@@ -122,7 +122,7 @@ sealed unsafe class SyntheticAnswer : IDisposable
     {
         int total = 0;
         for (int i = 0; i < _count; i++)
-            total += TypedParameterDecoder.DecodeParameters(_list[i]->Params, _list[i]->NParams).Count;
+            total += TypedParameterDecoder.DecodeParameters(_list[i]->Params, _list[i]->NParams) is null ? 0 : 1;
         return total;
     }
 
