@@ -77,8 +77,9 @@ _libvirt_answers() {
 
 # ensure_libvirt_stack : the bundled libvirt/QEMU stack, installed and running.
 ensure_libvirt_stack() {
+    # genisoimage: the portal writes cloud-init seeds (ISO 9660) for new machines.
     ensure_apt_packages libvirt-daemon-system libvirt-clients qemu-system-x86 \
-        qemu-utils dnsmasq-base
+        qemu-utils dnsmasq-base genisoimage
 
     if _pidfile_alive "$VIRTLOGD_PIDFILE"; then
         log "virtlogd already running (pid $(tr -dc '0-9' <"$VIRTLOGD_PIDFILE"))"
