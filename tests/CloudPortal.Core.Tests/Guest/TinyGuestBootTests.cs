@@ -129,6 +129,8 @@ public sealed class TinyGuestBootTests(TinyGuestFixture fixture, ITestOutputHelp
         var mac = Regex.Match((await Virsh.RunAsync("domiflist", _name)).Output, @"([0-9a-f]{2}:){5}[0-9a-f]{2}").Value;
         var leases = (await Virsh.RunAsync("net-dhcp-leases", "default", "--mac", mac)).Output;
         Assert.Contains(ip!.ToString() + "/", leases);
+
+        output.WriteLine("serial log:\n" + SerialLog.Tail(serialLog, 4000));
     }
 
     private string DomainXml(string overlay, string seedIso, string serialLog) =>
