@@ -84,7 +84,7 @@ public sealed class TinyGuestBootTests(TinyGuestFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Boot_SeedOnIdeCdrom_ReadyLineShowsSeedHostnameLeaseAndUserData()
+    public async Task Boot_SeedIsoOnIdeCdrom_ReadyLineShowsSeedHostnameLeaseAndUserData()
     {
         output.WriteLine($"base image {fixture.BaseImage} ({new FileInfo(fixture.BaseImage).Length / 1024.0 / 1024.0:0.0} MiB), ready in {fixture.ImageTime.TotalSeconds:0.0} s");
         output.WriteLine(GuestImage.LastScriptLog);
@@ -101,13 +101,12 @@ public sealed class TinyGuestBootTests(TinyGuestFixture fixture, ITestOutputHelp
         var seedIso = Path.Combine(_dir, "seed.iso");
         await NoCloudSeedBuilder.BuildIsoAsync(seed, seedIso, CancellationToken.None);
 
-        var overlay = Path.Combine(_dir, "disk.qcow2");
-        await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.BaseImage, overlay);
+        var overlay = await CreateOverlayAsync();
         var serialLog = Path.Combine(_dir, "serial.log");
 
         var clock = Stopwatch.StartNew();
         var xml = Path.Combine(_dir, "domain.xml");
-        await File.WriteAllTextAsync(xml, DomainXml(overlay, seedIso, serialLog));
+        await File.WriteAllTextAsync(xml, DomainXml(overlay, SeedCdrom(seedIso), serialLog));
         await Virsh.RequireAsync("create", xml);
 
         var ready = await SerialLog.WaitForLineAsync(serialLog, GuestImage.ReadyLine, ReadyTimeout);
@@ -133,7 +132,66 @@ public sealed class TinyGuestBootTests(TinyGuestFixture fixture, ITestOutputHelp
         output.WriteLine("serial log:\n" + SerialLog.Tail(serialLog, 4000));
     }
 
-    private string DomainXml(string overlay, string seedIso, string serialLog) =>
+    [Fact]
+    public async Task Boot_VfatSeedWithCloudConfig_InstallsItsKeysWithoutRunningAnything()
+    {
+        var key = CloudInit.CloudInitSeedTests.Ed25519 + " from-cloud-config";
+        var seed = new CloudInitSeed(
+            CloudInitSeedRules.NewInstanceId(),
+            _name,
+            [],
+            new SeedYamlWriter().Comment("#cloud-config").List("ssh_authorized_keys", [key]).ToString());
+        CloudInitSeedRules.Validate(seed);
+
+        // The other seed form NoCloud reads: a vfat filesystem labelled CIDATA on a virtio disk.
+        var seedImage = Path.Combine(_dir, "seed.img");
+        await File.WriteAllTextAsync(Path.Combine(_dir, "meta-data"), NoCloudSeedBuilder.MetaData(seed));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "user-data"), NoCloudSeedBuilder.UserData(seed));
+        await RunAsync("truncate", "-s", "2M", seedImage);
+        await RunAsync("mkfs.vfat", "-n", "CIDATA", seedImage);
+        await RunAsync("mcopy", "-i", seedImage, Path.Combine(_dir, "meta-data"), Path.Combine(_dir, "user-data"), "::/");
+
+        var overlay = await CreateOverlayAsync();
+        var serialLog = Path.Combine(_dir, "serial.log");
+        var clock = Stopwatch.StartNew();
+        var xml = Path.Combine(_dir, "domain.xml");
+        await File.WriteAllTextAsync(xml, DomainXml(overlay, SeedVirtioDisk(seedImage), serialLog));
+        await Virsh.RequireAsync("create", xml);
+
+        var ready = await SerialLog.WaitForLineAsync(serialLog, GuestImage.ReadyLine, ReadyTimeout);
+        output.WriteLine($"virsh create to ready line: {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine(ready.Value);
+
+        Assert.Equal(_name, ready.Groups["hostname"].Value);
+        Assert.Equal(seed.InstanceId, ready.Groups["instanceId"].Value);
+        Assert.Equal("/dev/vdb", ready.Groups["seed"].Value);
+        Assert.Equal("1", ready.Groups["sshKeys"].Value);
+        Assert.Equal("cloud-config", ready.Groups["userData"].Value);
+        Assert.True(IPAddress.TryParse(ready.Groups["ip"].Value, out _), $"no address obtained: {ready.Value}");
+    }
+
+    private async Task<string> CreateOverlayAsync()
+    {
+        var overlay = Path.Combine(_dir, "disk.qcow2");
+        await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", fixture.BaseImage, overlay);
+        return overlay;
+    }
+
+    private static XElement SeedCdrom(string iso) =>
+        new("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+            new XElement("source", new XAttribute("file", iso)),
+            new XElement("target", new XAttribute("dev", "hdc"), new XAttribute("bus", "ide")),
+            new XElement("readonly"));
+
+    private static XElement SeedVirtioDisk(string image) =>
+        new("disk", new XAttribute("type", "file"), new XAttribute("device", "disk"),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
+            new XElement("source", new XAttribute("file", image)),
+            new XElement("target", new XAttribute("dev", "vdb"), new XAttribute("bus", "virtio")),
+            new XElement("readonly"));
+
+    private string DomainXml(string overlay, XElement seedDisk, string serialLog) =>
         new XElement("domain", new XAttribute("type", "qemu"),
             new XElement("name", _name),
             new XElement("memory", new XAttribute("unit", "MiB"), 128),
@@ -148,11 +206,7 @@ public sealed class TinyGuestBootTests(TinyGuestFixture fixture, ITestOutputHelp
                     new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "qcow2")),
                     new XElement("source", new XAttribute("file", overlay)),
                     new XElement("target", new XAttribute("dev", "vda"), new XAttribute("bus", "virtio"))),
-                new XElement("disk", new XAttribute("type", "file"), new XAttribute("device", "cdrom"),
-                    new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", "raw")),
-                    new XElement("source", new XAttribute("file", seedIso)),
-                    new XElement("target", new XAttribute("dev", "hdc"), new XAttribute("bus", "ide")),
-                    new XElement("readonly")),
+                seedDisk,
                 new XElement("interface", new XAttribute("type", "network"),
                     new XElement("source", new XAttribute("network", "default")),
                     new XElement("model", new XAttribute("type", "virtio"))),
