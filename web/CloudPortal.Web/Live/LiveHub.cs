@@ -56,7 +56,7 @@ public sealed class LiveHub(MachineService machines, MetricSeries series) : Hub
             throw new HubException("Only cloud administrators may watch the fleet.");
         await Groups.AddToGroupAsync(Context.ConnectionId, AdminGroup, Context.ConnectionAborted);
         return series.LatestHosts().Select(h => new HostMetricsPush(h.HostId, h.Point.Time.ToUnixTimeSeconds(),
-            LiveMetricsForwarder.Nullable(h.Point.Values), null)).ToList();
+            LiveMetricsForwarder.Nullable(h.Point.Values), null, h.Point.Time.ToUnixTimeMilliseconds())).ToList();
     }
 
     public Task UnwatchFleet() => Groups.RemoveFromGroupAsync(Context.ConnectionId, AdminGroup);

@@ -36,14 +36,16 @@ public sealed class LiveMetricsForwarder(MetricSeries series, MetricsCollector c
     private void Forward(HostSample sample)
     {
         long t = sample.Time.ToUnixTimeSeconds();
+        // Milliseconds too, so a client can tell how long a push took from the sample to it.
+        long ms = sample.Time.ToUnixTimeMilliseconds();
         var sends = new List<Task>(sample.Machines.Count + 2)
         {
             hub.Clients.Group(LiveHub.AdminGroup).SendAsync("hostMetrics",
-                new HostMetricsPush(sample.HostId, t, Nullable(sample.Values), sample.Error)),
+                new HostMetricsPush(sample.HostId, t, Nullable(sample.Values), sample.Error, ms)),
         };
         foreach (var machine in sample.Machines)
             sends.Add(hub.Clients.Group(LiveHub.MachineGroup(machine.MachineId)).SendAsync("machineMetrics",
-                new MachineMetricsPush(machine.MachineId, t, Nullable(machine.Values))));
+                new MachineMetricsPush(machine.MachineId, t, Nullable(machine.Values), ms)));
         foreach (var tenant in sample.Machines.GroupBy(m => m.TenantId))
             sends.Add(hub.Clients.Group(LiveHub.TenantGroup(tenant.Key)).SendAsync("tenantMetrics",
                 new TenantMetricsPush(t, tenant.Select(m => new TenantMachinePoint(m.MachineId,
@@ -71,8 +73,8 @@ public sealed class LiveMetricsForwarder(MetricSeries series, MetricsCollector c
         values is null || float.IsNaN(values[index]) ? null : Math.Round(values[index], 3);
 }
 
-public sealed record HostMetricsPush(Guid HostId, long T, double?[]? Values, string? Error);
-public sealed record MachineMetricsPush(Guid MachineId, long T, double?[]? Values);
+public sealed record HostMetricsPush(Guid HostId, long T, double?[]? Values, string? Error, long TimeMs = 0);
+public sealed record MachineMetricsPush(Guid MachineId, long T, double?[]? Values, long TimeMs = 0);
 public sealed record TenantMetricsPush(long T, IReadOnlyList<TenantMachinePoint> Machines);
 public sealed record TenantMachinePoint(Guid MachineId, double? Cpu, double? MemoryUsed);
 /// <summary>What a client gets when it starts watching: the metric names in value order and the last hour.</summary>
