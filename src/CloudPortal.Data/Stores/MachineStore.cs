@@ -13,7 +13,8 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     private const string Columns = """
         id AS Id, name AS Name, tenant_id AS TenantId, owner_id AS OwnerId, host_id AS HostId, state AS State,
         vcpus AS Vcpus, memory_mib AS MemoryMiB, domain_uuid AS DomainUuid, last_error AS LastError,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt,
+        (SELECT pg.group_id FROM machine_placement_groups pg WHERE pg.machine_id = machines.id) AS PlacementGroupId
         """;
 
     public Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct) =>
@@ -108,6 +109,23 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<Machine>(new CommandDefinition(
             $"SELECT {Columns} FROM machines WHERE host_id = @hostId ORDER BY name", new { hostId }, cancellationToken: ct))).ToList();
+    }
+
+    public async Task<IReadOnlyList<HostAllocation>> ListAllocationsAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<HostAllocation>(new CommandDefinition("""
+            SELECT host_id AS HostId, tenant_id AS TenantId, SUM(vcpus) AS Vcpus, SUM(memory_mib) AS MemoryMiB,
+                   SUM(state = 'running') AS Running
+            FROM machines GROUP BY host_id, tenant_id
+            """, cancellationToken: ct))).ToList();
+    }
+
+    public async Task<bool> UpdateHostAsync(Guid id, Guid hostId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE machines SET host_id = @hostId, updated_at = @now WHERE id = @id", new { id, hostId, now = Clock.Now() }, cancellationToken: ct)) > 0;
     }
 
     public async Task<int> CountRunningByHostAsync(Guid hostId, CancellationToken ct)

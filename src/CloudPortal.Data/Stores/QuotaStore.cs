@@ -140,7 +140,8 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
                    coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating', 'stopping') THEN memory_mib ELSE 0 END), 0) AS RunningMemoryMiB
             FROM machines
             WHERE tenant_id = @tenantId AND state <> 'provisioning'
-            """, new { tenantId }, transaction, cancellationToken: ct));
+            """, new { tenantId }, transaction, cancellationToken: ct))
+            + await ImageStore.UsageOfImagesAsync(connection, transaction, tenantId, ct);
         var drift = QuotaResources.All
             .Where(r => recorded.Of(r) != actual.Of(r))
             .Select(r => new QuotaDrift(r, recorded.Of(r), actual.Of(r)))

@@ -54,7 +54,7 @@ public sealed record EndpointRule(
 
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
-        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup");
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image");
 
     public override string ToString() => Key;
 }
@@ -69,6 +69,9 @@ public static class AuthorizationMatrix
     private const string OnlyAdminSeesOthers = "ok 404 404 404";
     private const string Changers = "ok ok ok 403";
     private const string Managers = "ok ok 403 403";
+
+    /// <summary>A Body that <see cref="AuthorizationPortal.SendAsync"/> sends as a multipart upload of a small raw image named {name}.</summary>
+    public const string ImageUpload = "{image-upload:{name}}";
 
     /// <summary>Every endpoint under api/v1. An endpoint of the app missing here fails <c>EveryApiEndpoint_IsInTheMatrix</c>.</summary>
     public static readonly IReadOnlyList<EndpointRule> Rules =
@@ -112,6 +115,16 @@ public static class AuthorizationMatrix
         new("POST api/v1/placement-groups", Access.Collection, Changers, Body: """{"name":"{name}","policy":"anti-affinity","strict":true}"""),
         new("GET api/v1/placement-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=placementgroup"),
         new("DELETE api/v1/placement-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=placementgroup", Destroys: "id"),
+        // Images: public ones are seen by all, private ones by their tenant; uploads are multipart ("{image-upload}" body).
+        // "Own" is the tenant's private image; only administrators publish or change public images.
+        new("GET api/v1/images", Access.Collection, All),
+        new("POST api/v1/images", Access.Collection, Changers, Body: ImageUpload),
+        new("GET api/v1/images/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=image"),
+        new("PATCH api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Body: "{}"),
+        new("DELETE api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Destroys: "id"),
+        // Monitoring: a machine's series like the machine itself; a host's series are the fleet's, for administrators.
+        new("GET api/v1/machines/{id:guid}/metrics", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        new("GET api/v1/hosts/{id:guid}/metrics", Access.AdminOnly, AdminOnly, Resources: "id=host"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
 
         // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.

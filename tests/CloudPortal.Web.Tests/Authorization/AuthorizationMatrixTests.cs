@@ -130,6 +130,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "size" => (await portal.CreateSizeAsync()).ToString(),
                 "placementgroup" when throwAway => (await portal.CreatePlacementGroupAsync(tenant)).ToString(),
                 "placementgroup" => tenant.PlacementGroupId.ToString(),
+                "image" when throwAway => (await portal.UploadImageAsync(tenant)).ToString(),
+                "image" => tenant.ImageId.ToString(),
                 "tenant" when throwAway => (await portal.CreateTenantAsync()).ToString(),
                 "tenant" => tenant.Id.ToString(),
                 "user" when throwAway => (await portal.CreateUserAsync(tenant.Id, "member")).Id.ToString(),

@@ -53,13 +53,19 @@ public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WeigherScoreDto>? Weights = null);
+
+/// <summary>One weigher's part of an eligible host's score (weight × score), with a note such as "no measurement".</summary>
+public sealed record WeigherScoreDto(string Name, double Weight, double Score,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Note);
 
 /// <summary>Every host, best first, with the filter that dropped it and why, or its score.</summary>
 public sealed record PlacementDto(IReadOnlyList<HostVerdictDto> Hosts)
 {
     public static PlacementDto From(CloudPortal.Core.Placement.PlacementExplanation e) => new(e.Hosts
-        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null))
+        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null,
+            h.Weights?.Select(w => new WeigherScoreDto(w.Name, w.Weight, Math.Round(w.Score, 4), w.Note)).ToList()))
         .ToList());
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
@@ -60,6 +61,9 @@ public static class HostingExtensions
         });
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
+        services.AddSingleton<CloudPortal.Core.Placement.PolicyConflicts>();
+        // Monitoring registers its own measured source; until then hosts have no measurement and load weighs neutrally.
+        services.TryAddSingleton<CloudPortal.Core.Placement.IHostLoadSource>(CloudPortal.Core.Placement.NoHostLoadSource.Instance);
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
@@ -73,16 +77,36 @@ public static class HostingExtensions
     public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
-        app.MapGet("/readyz", async (SqliteDatabase database, HostConnections connections, CancellationToken ct) =>
+        app.MapGet("/readyz", async (SqliteDatabase database, HostConnections connections, CloudPortal.Core.Monitoring.MetricSeries series, CancellationToken ct) =>
         {
-            await using var connection = await database.OpenAsync(ct);
+            string databaseState;
+            try
+            {
+                await using var connection = await database.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT 1";
+                await command.ExecuteScalarAsync(ct);
+                databaseState = "ok";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                databaseState = ex.Message;
+            }
             var hosts = connections.Statuses;
             var body = new
             {
-                database = "ok",
-                hosts = hosts.Select(h => new { h.HostId, state = h.State.ToString().ToLowerInvariant(), h.LastError }),
+                database = databaseState,
+                hosts = hosts.Select(h => new
+                {
+                    h.HostId,
+                    state = h.State.ToString().ToLowerInvariant(),
+                    h.LastError,
+                    sampling = series.Sampling(h.HostId) is { LastSampleAt: not null } s
+                        ? new { lastSampleAt = s.LastSampleAt, failing = s.Failing, error = s.LastError }
+                        : null,
+                }),
             };
-            return hosts.Count > 0 && hosts.Any(h => h.State == HostConnectionState.Connected)
+            return databaseState == "ok" && hosts.Count > 0 && hosts.Any(h => h.State == HostConnectionState.Connected)
                 ? Results.Ok(body)
                 : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription().AllowAnonymous();
