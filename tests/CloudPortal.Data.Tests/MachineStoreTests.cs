@@ -38,6 +38,37 @@ public sealed class MachineStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpdateStateIfAsync_StateMovedMeanwhile_LeavesItAlone()
+    {
+        var machine = await InsertAsync(NewMachine("cas"));
+
+        Assert.True(await _store.UpdateStateIfAsync(machine.Id, MachineState.Running, MachineState.Stopped, null, None));
+        // An observation made while it was still running must not bring it back.
+        Assert.False(await _store.UpdateStateIfAsync(machine.Id, MachineState.Running, MachineState.Running, null, None));
+        Assert.Equal(MachineState.Stopped, (await _store.GetAsync(machine.Id, None))!.State);
+        Assert.False(await _store.UpdateStateIfAsync(Guid.NewGuid(), MachineState.Running, MachineState.Stopped, null, None));
+    }
+
+    [Fact]
+    public async Task RenameAndResize_OnlyFromTheExpectedValues()
+    {
+        var machine = await InsertAsync(NewMachine("old", state: MachineState.Stopped));
+        await InsertAsync(NewMachine("taken"));
+
+        Assert.False(await _store.RenameAsync(machine.Id, "not-its-name", "new", None));
+        await Assert.ThrowsAsync<ConflictException>(() => _store.RenameAsync(machine.Id, "old", "taken", None));
+        Assert.True(await _store.RenameAsync(machine.Id, "old", "new", None));
+        Assert.Equal("new", (await _store.GetAsync(machine.Id, None))!.Name);
+
+        Assert.False(await _store.ResizeAsync(machine.Id, MachineState.Running, machine.Vcpus, machine.MemoryMiB, 3, 384, checkQuota: true, None));
+        Assert.True(await _store.ResizeAsync(machine.Id, MachineState.Stopped, machine.Vcpus, machine.MemoryMiB, 3, 384, checkQuota: true, None));
+        var resized = (await _store.GetAsync(machine.Id, None))!;
+        Assert.Equal((3, 384), (resized.Vcpus, resized.MemoryMiB));
+        // The old size no longer matches: a second resize from it changes nothing.
+        Assert.False(await _store.ResizeAsync(machine.Id, MachineState.Stopped, machine.Vcpus, machine.MemoryMiB, 4, 512, checkQuota: true, None));
+    }
+
+    [Fact]
     public async Task InsertWithOperationAsync_ThenGet_RoundTripsEveryField()
     {
         var created = new DateTimeOffset(2024, 2, 29, 23, 59, 58, 123, TimeSpan.Zero);

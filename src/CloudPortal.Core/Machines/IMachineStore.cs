@@ -23,6 +23,11 @@ public interface IMachineStore
     Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, CancellationToken ct);
     /// <summary>The same, also dropping a reservation in that transaction (a start action's commit).</summary>
     Task<bool> UpdateStateAsync(Guid id, MachineState state, string? lastError, Guid? releaseReservationId, CancellationToken ct);
+    /// <summary>
+    /// Sets the state only if the machine is still in <paramref name="expected"/> (compare and set), so that an observation
+    /// older than a change made meanwhile cannot overwrite it. False when the state had moved or the machine is gone.
+    /// </summary>
+    Task<bool> UpdateStateIfAsync(Guid id, MachineState expected, MachineState state, string? lastError, CancellationToken ct);
     /// <summary>Moves the machine into a transitional state only if it is not already in one, so two operations never overlap.</summary>
     Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct);
     Task DeleteAsync(Guid id, CancellationToken ct);

@@ -123,6 +123,9 @@ public sealed class MachineReconciler(
     /// <summary>Compares every machine recorded on the host with the host's domains.</summary>
     public async Task ReconcileHostAsync(Guid hostId, CancellationToken ct)
     {
+        // The records are read before libvirt is looked at: an observation is then never older than the state it
+        // replaces, and the compare-and-set write leaves alone a machine whose state a change moved meanwhile.
+        var recorded = await machines.ListByHostAsync(hostId, ct);
         var observed = await connections.RunAsync(hostId, c =>
         {
             var found = new Dictionary<Guid, DomainObservation>();
@@ -144,7 +147,6 @@ public sealed class MachineReconciler(
             return found;
         }, ct);
 
-        var recorded = await machines.ListByHostAsync(hostId, ct);
         foreach (var machine in recorded.Where(m => !m.State.IsTransitional()))
             await ApplyAsync(machine, observed.GetValueOrDefault(machine.DomainUuid), ct);
 
@@ -160,11 +162,11 @@ public sealed class MachineReconciler(
         {
             if (machine.State != MachineState.Missing)
                 log.LogWarning("Machine {Name} has no domain on its host any more: marked missing", machine.Name);
-            await service.SetStateAsync(machine, MachineState.Missing,
+            await service.ReconcileStateAsync(machine, MachineState.Missing,
                 "The domain was removed from its host outside the portal.", ct);
             return;
         }
-        await service.SetStateAsync(machine, observed.State, null, ct);
+        await service.ReconcileStateAsync(machine, observed.State, null, ct);
     }
 
     /// <summary>

@@ -88,7 +88,8 @@ public sealed partial class MachineService
             else
             {
                 await operations.RecordStepAsync(operationId, "shutdown", "done", 100,
-                    observed.State == MachineState.Stopped ? "the guest shut down" : $"the machine is {observed.State.ToContractName()}", ct);
+                    // Stopped before the deadline: by the guest itself, or by a power-off someone asked for meanwhile.
+                    observed.State == MachineState.Stopped ? "stopped before the deadline" : $"the machine is {observed.State.ToContractName()}", ct);
             }
             await SetStateAsync(machine, observed.State, null, ct);
             await operations.FinishAsync(operationId, OperationState.Succeeded, null, ct);

@@ -211,6 +211,21 @@ public sealed partial class MachineService(
         return updated;
     }
 
+    /// <summary>
+    /// The reconciler's write: skipped while a change of the machine is under way (that change records its own outcome),
+    /// and only if the machine is still in the state the reconciler read before looking at libvirt.
+    /// </summary>
+    public async Task<Machine?> ReconcileStateAsync(Machine machine, MachineState state, string? lastError, CancellationToken ct)
+    {
+        if ((machine.State == state && machine.LastError == lastError) || _claims.IsClaimed(machine.Id))
+            return machine;
+        if (!await machines.UpdateStateIfAsync(machine.Id, machine.State, state, lastError, ct))
+            return null;
+        var updated = machine with { State = state, LastError = lastError, UpdatedAt = Clock.Now() };
+        events.Publish(updated);
+        return updated;
+    }
+
     private static void EnsureMayChange(Caller caller)
     {
         if (!Roles.MayChangeMachines(caller.Role))

@@ -159,6 +159,21 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         return true;
     }
 
+    public async Task<bool> UpdateStateIfAsync(Guid id, MachineState expected, MachineState state, string? lastError, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
+        if (before is null || before.State != expected.ToContractName())
+            return false;
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE machines SET state = @state, last_error = @lastError, updated_at = @now WHERE id = @id
+            """, new { id, state = state.ToContractName(), lastError, now = Clock.Now() }, transaction, cancellationToken: ct));
+        await ChargeTransitionAsync(connection, transaction, before, state, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
     public async Task<bool> TryBeginAsync(Guid id, MachineState transitional, Operation operation, CancellationToken ct)
     {
         await using var connection = await database.OpenForWriteAsync(ct);
