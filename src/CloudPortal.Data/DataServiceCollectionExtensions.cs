@@ -27,6 +27,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
+        services.AddSingleton<CloudPortal.Core.Storage.IPoolStore, PoolStore>();
         return services;
     }
 }

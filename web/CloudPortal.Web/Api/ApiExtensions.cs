@@ -36,6 +36,7 @@ public static class ApiExtensions
         api.MapPlacementGroupEndpoints();
         api.MapAuditEndpoints();
         api.MapQuotaEndpoints();
+        api.MapPoolEndpoints();
         return app;
     }
 

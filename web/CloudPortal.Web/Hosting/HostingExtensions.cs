@@ -3,6 +3,7 @@ using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
 using CloudPortal.Data;
 using Microsoft.Extensions.Options;
+using CloudPortal.Web.Storage;
 
 namespace CloudPortal.Web.Hosting;
 
@@ -50,6 +51,7 @@ public static class HostingExtensions
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<OperationExecutor>();
         services.AddSingleton<MachineService>();
+        services.AddPortalStorage();
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
