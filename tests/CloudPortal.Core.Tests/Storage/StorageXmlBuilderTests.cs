@@ -130,3 +130,40 @@ public sealed class StorageXmlBuilderTests
         Assert.Empty(XDocument.Parse(xml).Root!.Element("devices")!.Elements("disk"));
     }
 }
+
+public sealed class MachineRequestDiskRulesTests
+{
+    [Fact]
+    public void Validate_DiskWithoutImage_NamesDiskGiB()
+    {
+        var ex = Assert.Throws<ValidationFailedException>(() => MachineRequestRules.Validate(new MachineRequest("a", 1, 64, DiskGiB: 5)));
+        Assert.Contains("diskGiB", ex.Errors.Keys);
+    }
+
+    [Theory]
+    [InlineData("not-a-guid", null, "imageId")]
+    [InlineData("00000000-0000-0000-0000-00000000abcd", 0, "diskGiB")]
+    [InlineData("00000000-0000-0000-0000-00000000abcd", 100000, "diskGiB")]
+    public void Validate_BadImageOrDisk_NamesField(string imageId, int? diskGiB, string field)
+    {
+        var ex = Assert.Throws<ValidationFailedException>(() =>
+            MachineRequestRules.Validate(new MachineRequest("a", 1, 64, ImageId: imageId, DiskGiB: diskGiB)));
+        Assert.Contains(field, ex.Errors.Keys);
+    }
+
+    [Fact]
+    public void Validate_ImageAndDisk_Kept()
+    {
+        var valid = MachineRequestRules.Validate(new MachineRequest("a", 1, 64, ImageId: "00000000-0000-0000-0000-00000000abcd", DiskGiB: 20));
+        Assert.Equal(Guid.Parse("00000000-0000-0000-0000-00000000abcd"), valid.ImageId);
+        Assert.Equal(20, valid.DiskGiB);
+    }
+
+    [Fact]
+    public void CapacityBytes_BiggerOfRequestAndVirtualSize()
+    {
+        var image = new Core.Images.ImageContent(Guid.NewGuid(), "i", "00", Core.Images.ImageFormat.Qcow2, 3L << 30, 1 << 20, "/x");
+        Assert.Equal(3L << 30, MachineDisks.CapacityBytes(image, null));
+        Assert.Equal(10L << 30, MachineDisks.CapacityBytes(image, 10));
+    }
+}
