@@ -10,9 +10,13 @@ public sealed class StoragePortal() : PortalFixture(PortalFactory.SystemUri)
 {
     public const string Prefix = "cps-web-";
 
+    /// <summary>Low enough that any pool on this machine's root file system (itself some % used) counts as nearly full.</summary>
+    public const double NearlyFullRatio = 0.01;
+
     public override async Task InitializeAsync()
     {
         await SweepAsync();
+        Factory.ExtraConfiguration = builder => builder.UseSetting("CloudPortal:Storage:NearlyFullRatio", NearlyFullRatio.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await base.InitializeAsync();
     }
 
@@ -73,6 +77,9 @@ public sealed class PoolTests(StoragePortal portal) : IClassFixture<StoragePorta
         Assert.True(created.GetProperty("capacityBytes").GetInt64() > 0);
         Assert.True(created.GetProperty("availableBytes").GetInt64() > 0);
         Assert.True(created.GetProperty("portalManaged").GetBoolean());
+        // A dir pool's figures are its file system's: used above the configured threshold, so it warns.
+        Assert.True(created.GetProperty("usedPercent").GetDouble() > StoragePortal.NearlyFullRatio * 100, $"{created}");
+        Assert.True(created.GetProperty("nearlyFull").GetBoolean(), $"{created}");
         Assert.True(Directory.Exists($"/var/lib/{name}"));
         var (_, info, _) = await Virsh.RunAsync("pool-info", name);
         Assert.Contains("running", info, StringComparison.Ordinal);
@@ -84,6 +91,7 @@ public sealed class PoolTests(StoragePortal portal) : IClassFixture<StoragePorta
         var path = $"/api/v1/pools/{HostId}/{name}";
         var stopped = await (await Admin.PostAsync(path + "/stop", null)).JsonAsync(HttpStatusCode.OK);
         Assert.Equal("inactive", stopped.GetProperty("state").GetString());
+        Assert.False(stopped.GetProperty("nearlyFull").GetBoolean());
         await (await Admin.PostAsync(path + "/stop", null)).ProblemAsync(HttpStatusCode.Conflict);
         await (await Admin.PostAsync(path + "/start", null)).JsonAsync(HttpStatusCode.OK);
 
