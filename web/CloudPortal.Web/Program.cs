@@ -3,7 +3,9 @@ using CloudPortal.Web.Api;
 using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
+using CloudPortal.Web.Images;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Monitoring;
 using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,8 +16,10 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalMonitoring();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
+builder.Services.AddPortalImages();
 
 var app = builder.Build();
 
@@ -25,6 +29,7 @@ app.MapPortalHealth();
 app.MapPortalAccounts();
 app.MapPortalApi();
 app.MapPortalLive();
+app.MapPortalMonitoring();
 app.MapPortalAudit();
 app.MapPortalPages();
 

@@ -28,10 +28,8 @@ public sealed class CopyOnWriteMachineTests : IAsyncLifetime
         _disks = new MachineDisks(_harness.Connections,
             Options.Create(new StorageOptions { PortalPoolName = _pool, PortalPoolPath = "/var/lib/" + _pool }), NullLogger<MachineDisks>.Instance);
         _service = new MachineService(_harness.Machines, _harness.Operations, _harness.Connections, _harness.Executor, _harness.Events,
-            _harness.Installation, _harness.Audit, _harness.Quotas,
-            new HostPlacement(_harness.Hosts, _harness.Machines, _harness.Connections, new PlacementStore(_harness.Database),
-                new TrustStore(_harness.Database), new PlacementGroupStore(_harness.Database), Options.Create(new PlacementOptions())),
-            NullLogger<MachineService>.Instance, _images, _disks);
+            _harness.Installation, _harness.Audit, _harness.Quotas, _harness.Placement,
+            new PolicyConflicts(_harness.Trust, _harness.Groups, _harness.Placement), NullLogger<MachineService>.Instance, _images, _disks);
     }
 
     public async Task DisposeAsync()

@@ -127,8 +127,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "machine" when throwAway => (await portal.CreateRunningMachineAsync(tenant)).Machine.ToString(),
                 "machine" => tenant.MachineId.ToString(),
                 "operation" => tenant.OperationId.ToString(),
+                // Sizes are cloud-wide: every case gets its own, so an allowed delete never takes one another case uses.
+                "size" => (await portal.CreateSizeAsync()).ToString(),
                 "placementgroup" when throwAway => (await portal.CreatePlacementGroupAsync(tenant)).ToString(),
                 "placementgroup" => tenant.PlacementGroupId.ToString(),
+                "image" when throwAway => (await portal.UploadImageAsync(tenant)).ToString(),
+                "image" => tenant.ImageId.ToString(),
                 "tenant" when throwAway => (await portal.CreateTenantAsync()).ToString(),
                 "tenant" => tenant.Id.ToString(),
                 "user" when throwAway => (await portal.CreateUserAsync(tenant.Id, "member")).Id.ToString(),
