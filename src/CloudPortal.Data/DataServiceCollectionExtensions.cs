@@ -31,6 +31,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Monitoring.IMetricRollupStore, MetricRollupStore>();
         services.AddSingleton<CloudPortal.Core.Monitoring.IFleetStore, FleetStore>();
         services.AddSingleton<CloudPortal.Core.Sizes.ISizeStore, SizeStore>();
+        services.AddSingleton<CloudPortal.Core.Storage.IPoolStore, PoolStore>();
         return services;
     }
 }

@@ -102,3 +102,57 @@ public enum MetadataImpact
     /// <summary>The persistent definition.</summary>
     Config = 2,
 }
+
+/// <summary>Storage pool states (<c>virStoragePoolState</c>).</summary>
+public enum StoragePoolState
+{
+    /// <summary>Not running.</summary>
+    Inactive = 0,
+    /// <summary>Initializing.</summary>
+    Building = 1,
+    /// <summary>Running normally.</summary>
+    Running = 2,
+    /// <summary>Running degraded.</summary>
+    Degraded = 3,
+    /// <summary>Running, but not accessible.</summary>
+    Inaccessible = 4,
+}
+
+/// <summary>Pool figures in bytes (<c>virStoragePoolInfo</c>).</summary>
+public sealed record StoragePoolInfo(StoragePoolState State, ulong CapacityBytes, ulong AllocationBytes, ulong AvailableBytes);
+
+/// <summary><c>virStoragePoolBuildFlags</c>.</summary>
+[Flags]
+public enum StoragePoolBuildFlags : uint
+{
+    /// <summary>Regular build from scratch.</summary>
+    New = 0,
+    /// <summary>Repair.</summary>
+    Repair = 1,
+    /// <summary>Extend existing pool.</summary>
+    Resize = 2,
+    /// <summary>Do not overwrite existing pool data.</summary>
+    NoOverwrite = 4,
+    /// <summary>Overwrite data.</summary>
+    Overwrite = 8,
+}
+
+/// <summary>Storage volume types (<c>virStorageVolType</c>).</summary>
+public enum StorageVolumeType
+{
+    /// <summary>Regular file.</summary>
+    File = 0,
+    /// <summary>Block device.</summary>
+    Block = 1,
+    /// <summary>Directory passthrough.</summary>
+    Dir = 2,
+    /// <summary>Network volume.</summary>
+    Network = 3,
+    /// <summary>Network accessible directory.</summary>
+    NetDir = 4,
+    /// <summary>Ploop-based.</summary>
+    Ploop = 5,
+}
+
+/// <summary>Volume figures in bytes (<c>virStorageVolInfo</c>): capacity is the virtual size, allocation what is used on disk.</summary>
+public sealed record StorageVolumeInfo(StorageVolumeType Type, ulong CapacityBytes, ulong AllocationBytes);

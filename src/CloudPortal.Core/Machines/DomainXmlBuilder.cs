@@ -5,11 +5,14 @@ using System.Xml;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata);
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, MachineDisk? RootDisk = null);
+
+/// <summary>A machine's root disk: a qcow2 overlay (or a raw volume) at <paramref name="Path"/> on the host.</summary>
+public sealed record MachineDisk(string Path, string Format = "qcow2");
 
 /// <summary>
 /// Builds libvirt domain XML with an <see cref="XmlWriter"/>, never by concatenation, so no user string
-/// can inject elements. Machines are diskless until the storage issue lands: SeaBIOS runs and waits.
+/// can inject elements. A machine without an image is diskless: SeaBIOS runs and waits.
 /// </summary>
 public static class DomainXmlBuilder
 {
@@ -66,15 +69,34 @@ public static class DomainXmlBuilder
             xml.WriteElementString("on_crash", "destroy");
 
             if (spec.DomainType != "test")
-                WriteDevices(xml);
+                WriteDevices(xml, spec.RootDisk);
             xml.WriteEndElement();
         }
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml)
+    private static void WriteDevices(XmlWriter xml, MachineDisk? disk)
     {
         xml.WriteStartElement("devices");
+        if (disk is not null)
+        {
+            xml.WriteStartElement("disk");
+            xml.WriteAttributeString("type", "file");
+            xml.WriteAttributeString("device", "disk");
+            xml.WriteStartElement("driver");
+            xml.WriteAttributeString("name", "qemu");
+            // Explicit type: a probed format would let a guest that writes a qcow2 header into a raw disk read host files.
+            xml.WriteAttributeString("type", disk.Format);
+            xml.WriteEndElement();
+            xml.WriteStartElement("source");
+            xml.WriteAttributeString("file", disk.Path);
+            xml.WriteEndElement();
+            xml.WriteStartElement("target");
+            xml.WriteAttributeString("dev", "vda");
+            xml.WriteAttributeString("bus", "virtio");
+            xml.WriteEndElement();
+            xml.WriteEndElement();
+        }
         // VNC only on the host's loopback: the console proxy is the way in from outside.
         xml.WriteStartElement("graphics");
         xml.WriteAttributeString("type", "vnc");

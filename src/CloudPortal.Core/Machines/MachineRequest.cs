@@ -4,7 +4,9 @@ using CloudPortal.Core.Common;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What a tenant asks for when creating a machine.</summary>
-public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
+/// <remarks>Without <see cref="ImageId"/> the machine is diskless; <see cref="DiskGiB"/> sizes the root disk made from the image.</remarks>
+public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null,
+    string? ImageId = null, int? DiskGiB = null);
 
 public static partial class MachineRequestRules
 {
@@ -13,6 +15,8 @@ public static partial class MachineRequestRules
     public const int MaxVcpus = 64;
     public const int MinMemoryMiB = 32;
     public const int MaxMemoryMiB = 256 * 1024;
+    public const int MinDiskGiB = 1;
+    public const int MaxDiskGiB = 64 * 1024;
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,63}\\z")]
     private static partial Regex NamePattern();
@@ -40,9 +44,28 @@ public static partial class MachineRequestRules
             foreach (var label in labels.Where(l => !Hosts.HostCapacityRules.IsValidLabel(l)))
                 errors.Add("labels", $"label '{label}' must be 1 to 63 characters of a-z, 0-9, '=', '.', '_' and '-'.");
         }
+        Guid? imageId = null;
+        if (request.ImageId is { } image)
+        {
+            if (Guid.TryParse(image, out var parsed))
+                imageId = parsed;
+            else
+                errors.Add("imageId", "imageId must be an image id (a UUID).");
+        }
+        if (request.DiskGiB is { } disk)
+        {
+            if (request.ImageId is null)
+                errors.Add("diskGiB", "diskGiB sizes the disk made from an image: give imageId too, or omit both for a diskless machine.");
+            else if (disk is < MinDiskGiB or > MaxDiskGiB)
+                errors.Add("diskGiB", $"diskGiB must be between {MinDiskGiB} and {MaxDiskGiB}.");
+        }
         errors.ThrowIfAny();
         return new ValidMachineRequest(request.Name!, request.Vcpus!.Value, request.MemoryMiB!.Value,
-            request.Labels?.OfType<string>().Distinct(StringComparer.Ordinal).ToList() ?? []);
+            request.Labels?.OfType<string>().Distinct(StringComparer.Ordinal).ToList() ?? [])
+        {
+            ImageId = imageId,
+            DiskGiB = request.DiskGiB,
+        };
     }
 
     public static void ValidateName(string? name, ValidationErrors errors)
@@ -55,4 +78,8 @@ public static partial class MachineRequestRules
 }
 
 /// <summary>A request that passed <see cref="MachineRequestRules.Validate"/>; labels are the host labels it requires.</summary>
-public sealed record ValidMachineRequest(string Name, int Vcpus, int MemoryMiB, IReadOnlyList<string> Labels);
+public sealed record ValidMachineRequest(string Name, int Vcpus, int MemoryMiB, IReadOnlyList<string> Labels)
+{
+    public Guid? ImageId { get; init; }
+    public int? DiskGiB { get; init; }
+}

@@ -1,9 +1,11 @@
 using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Images;
 using CloudPortal.Core.Operations;
 using CloudPortal.Core.Placement;
 using CloudPortal.Core.Quotas;
+using CloudPortal.Core.Storage;
 using LibvirtSharp;
 using Microsoft.Extensions.Logging;
 
@@ -21,7 +23,9 @@ public sealed partial class MachineService(
     IQuotaStore quotas,
     HostPlacement placement,
     PolicyConflicts conflicts,
-    ILogger<MachineService> log)
+    ILogger<MachineService> log,
+    IImageContentSource? images = null,
+    MachineDisks? disks = null)
 {
     /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
     public const int MaxReplacements = 2;
@@ -79,6 +83,8 @@ public sealed partial class MachineService(
     {
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
+        var rootImage = await FindRootImageAsync(caller, valid, ct);
+        long diskBytes = rootImage is null ? 0 : MachineDisks.CapacityBytes(rootImage, valid.DiskGiB);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
         // Choosing a host reads the hosts' allocations and the insert adds to them: one create at a time decides and
         // records, so two creates cannot both take the last room on a host or both pass a strict group or exclusive
@@ -114,7 +120,7 @@ public sealed partial class MachineService(
             // Reserves the defined and the running part: the machine is created to run.
             await machines.InsertWithOperationAsync(machine, operation,
                 QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
-                new MachineSize(machine.Vcpus, machine.MemoryMiB), ct);
+                new MachineSize(machine.Vcpus, machine.MemoryMiB, (int)((diskBytes + (1L << 30) - 1) >> 30)), ct);
         }
         finally
         {
@@ -132,8 +138,23 @@ public sealed partial class MachineService(
         }
         events.Publish(machine);
         var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
-        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token));
+        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes));
         return (machine, operation);
+    }
+
+    /// <summary>The image a root disk is made from; it must exist, be visible to the caller and fit in the requested size.</summary>
+    private async Task<ImageContent?> FindRootImageAsync(Caller caller, ValidMachineRequest valid, CancellationToken ct)
+    {
+        if (valid.ImageId is not { } imageId)
+            return null;
+        if (images is null || disks is null)
+            throw ValidationFailedException.For("imageId", "This portal has no image catalogue: omit imageId for a diskless machine.");
+        var image = await images.FindForCallerAsync(caller, imageId, ct)
+            ?? throw ValidationFailedException.For("imageId", $"Image {imageId} was not found.");
+        if (valid.DiskGiB is { } gib && gib * (1L << 30) < image.VirtualSizeBytes)
+            throw ValidationFailedException.For("diskGiB",
+                $"diskGiB must be at least the image's virtual size ({Math.Ceiling(image.VirtualSizeBytes / (double)(1L << 30))} GiB).");
+        return image;
     }
 
     private async Task<Operation> DeleteUnauditedAsync(Caller caller, Guid id, CancellationToken ct)
@@ -244,17 +265,29 @@ public sealed partial class MachineService(
         UpdatedAt = now,
     };
 
-    private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct)
+    private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct,
+        ImageContent? rootImage = null, long diskBytes = 0)
     {
         var dropped = new HashSet<Guid>();
         try
         {
             while (true)
             {
-                var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
-                    new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId)));
                 try
                 {
+                    MachineDisk? rootDisk = null;
+                    if (rootImage is not null)
+                    {
+                        // Journalled before the volume exists: a rollback (now or after a crash) removes the overlay by its
+                        // derived name. A machine moved to another host gets a new overlay there; one left on a host that
+                        // went away is not reachable to remove now.
+                        await operations.RecordStepAsync(operationId, "disk", "started", 5, rootImage.Sha256, ct);
+                        var path = await disks!.CreateOverlayAsync(machine.HostId, machine.DomainUuid, rootImage, diskBytes, ct);
+                        rootDisk = new MachineDisk(path);
+                        await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);
+                    }
+                    var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
+                        new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), rootDisk));
                     await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
                     if (BeforeDefineHook is { } beforeDefine)
                         await beforeDefine(machine, ct);
@@ -341,6 +374,8 @@ public sealed partial class MachineService(
         try
         {
             await connections.RunAsync(machine.HostId, connection => DomainRemoval.Remove(connection, machine.DomainUuid), ct);
+            if (disks is not null)
+                await disks.RemoveOverlayAsync(machine.HostId, machine.DomainUuid, ct);
         }
         catch (Exception ex) when (ex is LibvirtException or HostUnavailableException)
         {
@@ -361,7 +396,13 @@ public sealed partial class MachineService(
         {
             await operations.RecordStepAsync(operationId, "undefine", "started", 20, null, ct);
             var existed = await connections.RunAsync(machine.HostId, connection => DomainRemoval.Remove(connection, machine.DomainUuid), ct);
-            await operations.RecordStepAsync(operationId, "undefine", "done", 80, existed ? null : "the domain was already gone", ct);
+            await operations.RecordStepAsync(operationId, "undefine", "done", 70, existed ? null : "the domain was already gone", ct);
+            if (disks is not null)
+            {
+                await operations.RecordStepAsync(operationId, "disk", "started", 75, null, ct);
+                var hadDisk = await disks.RemoveOverlayAsync(machine.HostId, machine.DomainUuid, ct);
+                await operations.RecordStepAsync(operationId, "disk", "done", 80, hadDisk ? null : "no disk", ct);
+            }
             await operations.RecordStepAsync(operationId, "forget", "started", 90, null, ct);
             await machines.DeleteAsync(machine.Id, ct);
             events.Publish(machine with { State = MachineState.Deleting }, removed: true);

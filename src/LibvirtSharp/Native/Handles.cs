@@ -28,3 +28,23 @@ internal sealed class StreamHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => Interop.virStreamFree(handle) == 0;
 }
+
+/// <summary>Owns one reference on a <c>virStoragePoolPtr</c>.</summary>
+internal sealed class StoragePoolHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public StoragePoolHandle() : base(ownsHandle: true) { }
+
+    internal StoragePoolHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virStoragePoolFree(handle) == 0;
+}
+
+/// <summary>Owns one reference on a <c>virStorageVolPtr</c>.</summary>
+internal sealed class StorageVolumeHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public StorageVolumeHandle() : base(ownsHandle: true) { }
+
+    internal StorageVolumeHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virStorageVolFree(handle) == 0;
+}

@@ -63,3 +63,20 @@ internal struct VirDomainInfo
     public ushort NrVirtCpu;
     public ulong CpuTime;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirStoragePoolInfo
+{
+    public int State;
+    public ulong Capacity;
+    public ulong Allocation;
+    public ulong Available;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct VirStorageVolInfo
+{
+    public int Type;
+    public ulong Capacity;
+    public ulong Allocation;
+}

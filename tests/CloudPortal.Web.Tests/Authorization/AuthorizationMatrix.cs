@@ -90,6 +90,18 @@ public static class AuthorizationMatrix
         new("PUT api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
         new("DELETE api/v1/hosts/{id:guid}/tenants/{tenantId:guid}", Access.AdminOnly, AdminOnly, AdminOnly, Resources: "id=host,tenantId=tenant"),
 
+        // Storage pools are cloud infrastructure for administrators. "pool" is the test driver's own default pool: stopping
+        // it or refreshing a stopped one answers 2xx or 409, and deleting it is refused (the portal did not define it).
+        new("GET api/v1/pools", Access.AdminOnly, AdminOnly),
+        new("POST api/v1/pools", Access.AdminOnly, AdminOnly, Resources: "hostId=host",
+            Body: """{"hostId":"{hostId}","name":"cps-{name}","type":"dir","targetPath":"/var/lib/cps-{name}"}"""),
+        new("GET api/v1/pools/{hostId:guid}/{name}", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+        new("GET api/v1/pools/{hostId:guid}/{name}/volumes", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+        new("POST api/v1/pools/{hostId:guid}/{name}/start", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+        new("POST api/v1/pools/{hostId:guid}/{name}/stop", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+        new("POST api/v1/pools/{hostId:guid}/{name}/refresh", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+        new("DELETE api/v1/pools/{hostId:guid}/{name}", Access.AdminOnly, AdminOnly, Resources: "hostId=host,name=pool"),
+
         // Machines and their operations.
         new("GET api/v1/machines", Access.Collection, All),
         new("POST api/v1/machines", Access.Collection, Changers, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),

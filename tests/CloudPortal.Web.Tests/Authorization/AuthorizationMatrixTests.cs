@@ -122,6 +122,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
             {
                 "action" => "pause",
                 "host" => portal.Host.GetProperty("id").GetString()!,
+                "pool" => "default-pool",
                 _ when missing => Guid.NewGuid().ToString(),
                 "machine" when throwAway => (await portal.CreateRunningMachineAsync(tenant)).Machine.ToString(),
                 "machine" => tenant.MachineId.ToString(),

@@ -27,7 +27,11 @@ public sealed class PortalFactory(string localHostUri) : WebApplicationFactory<P
         builder.UseSetting("CLOUDPORTAL_ADMIN_PASSWORD", AdminPassword);
         builder.UseSetting("CloudPortal:LocalHostUri", localHostUri);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        ExtraConfiguration?.Invoke(builder);
     }
+
+    /// <summary>More settings or test services (e.g. a test image catalogue); set before the first client is made.</summary>
+    public Action<IWebHostBuilder>? ExtraConfiguration { get; set; }
 
     /// <summary>A client without any credentials that does not follow redirects.</summary>
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

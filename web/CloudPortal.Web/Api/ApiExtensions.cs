@@ -40,6 +40,7 @@ public static class ApiExtensions
         api.MapImageEndpoints();
         Monitoring.MetricsEndpoints.MapMetricsEndpoints(api);
         api.MapSizeEndpoints();
+        api.MapPoolEndpoints();
         return app;
     }
 

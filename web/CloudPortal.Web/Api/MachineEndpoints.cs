@@ -27,7 +27,7 @@ public static class MachineEndpoints
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
             RefuseNotYetSupported(body);
-            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct);
+            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId, body.ImageId, body.DiskGiB), ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
         .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
@@ -148,10 +148,6 @@ public static class MachineEndpoints
     private static void RefuseNotYetSupported(MachineCreateDto body)
     {
         var errors = new ValidationErrors();
-        if (body.ImageId is not null)
-            errors.Add("imageId", "Machines from images are not available yet: omit imageId for a diskless machine.");
-        if (body.DiskGiB is not null)
-            errors.Add("diskGiB", "Disks are not available yet: omit diskGiB.");
         if (body.NetworkId is not null)
             errors.Add("networkId", "Networks are not available yet: omit networkId.");
         errors.ThrowIfAny();

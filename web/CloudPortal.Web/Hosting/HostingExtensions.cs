@@ -4,6 +4,7 @@ using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
 using CloudPortal.Data;
 using Microsoft.Extensions.Options;
+using CloudPortal.Web.Storage;
 
 namespace CloudPortal.Web.Hosting;
 
@@ -59,6 +60,7 @@ public static class HostingExtensions
                 service.DefaultShutdownTimeout = TimeSpan.FromSeconds(seconds.Value);
             return service;
         });
+        services.AddPortalStorage();
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
         services.AddSingleton<CloudPortal.Core.Placement.PolicyConflicts>();

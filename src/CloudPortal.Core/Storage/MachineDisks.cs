@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Xml.Linq;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Images;
+using LibvirtSharp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CloudPortal.Core.Storage;
+
+/// <summary>
+/// Copy-on-write machine disks: one base volume per image content (named by its SHA-256) in each host's portal
+/// pool, uploaded through a libvirt stream the first time a machine of that image lands there, and one qcow2
+/// overlay per machine on top of it. Names are derived (base-&lt;sha256&gt;, &lt;domainUuid&gt;.qcow2) so that a
+/// rollback after a crash finds what to remove without any record of it.
+/// </summary>
+public sealed class MachineDisks(HostConnections connections, IOptions<StorageOptions> options, ILogger<MachineDisks> log)
+{
+    private const string BasePrefix = "base-";
+    private const string OverlaySuffix = ".qcow2";
+
+    private readonly StorageOptions _options = options.Value;
+    // Bases whose bytes were hashed since this portal started; a base found on a host otherwise is hashed once
+    // before use, because an upload cut short by a crash leaves a volume of the right name and size.
+    private readonly ConcurrentDictionary<(Guid Host, string Sha256), bool> _verified = new();
+    // Creating an overlay and collecting unused bases must not interleave on a host, or a base could be removed
+    // between "it is there" and "the overlay points at it".
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _hostLocks = new();
+
+    public static string BaseVolumeName(ImageContent image) =>
+        BasePrefix + image.Sha256 + (image.Format == ImageFormat.Qcow2 ? ".qcow2" : ".img");
+
+    public static string OverlayName(Guid domainUuid) => domainUuid.ToString("D") + OverlaySuffix;
+
+    /// <summary>The overlay's capacity: the requested size or the image's virtual size, whichever is bigger.</summary>
+    public static long CapacityBytes(ImageContent image, int? diskGiB) =>
+        Math.Max(image.VirtualSizeBytes, (diskGiB ?? 0) * (1L << 30));
+
+    /// <summary>Creates the machine's overlay (replacing a leftover of an interrupted attempt) and returns its path.</summary>
+    public async Task<string> CreateOverlayAsync(Guid hostId, Guid domainUuid, ImageContent image, long capacityBytes, CancellationToken ct)
+    {
+        var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            string basePath = await EnsureBaseAsync(hostId, image, ct);
+            return await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = EnsurePortalPool(connection);
+                using (var leftover = pool.LookupVolumeByName(OverlayName(domainUuid)))
+                    leftover?.Delete();
+                var xml = StorageXmlBuilder.Volume(new VolumeSpec(OverlayName(domainUuid), ImageFormat.Qcow2, capacityBytes, basePath, image.Format));
+                using var overlay = pool.CreateVolume(xml);
+                return overlay.GetPath();
+            }, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Removes the machine's overlay, then every base in the pool that no overlay uses any more.</summary>
+    /// <returns>Whether an overlay existed.</returns>
+    public async Task<bool> RemoveOverlayAsync(Guid hostId, Guid domainUuid, CancellationToken ct)
+    {
+        var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var (existed, removedBases) = await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);
+                if (pool is null || !pool.IsActive)
+                    return (false, new List<string>());
+                bool existed = false;
+                using (var overlay = pool.LookupVolumeByName(OverlayName(domainUuid)))
+                {
+                    if (overlay is not null)
+                    {
+                        overlay.Delete();
+                        existed = true;
+                    }
+                }
+                return (existed, RemoveUnusedBases(pool));
+            }, ct);
+            foreach (var name in removedBases)
+            {
+                _verified.TryRemove((hostId, name[BasePrefix.Length..name.IndexOf('.', StringComparison.Ordinal)]), out _);
+                log.LogInformation("Removed base volume {Name} from host {Host}: no overlay uses it", name, hostId);
+            }
+            return existed;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The base volume's path on the host, uploading and verifying it first when it is missing.</summary>
+    private async Task<string> EnsureBaseAsync(Guid hostId, ImageContent image, CancellationToken ct)
+    {
+        string name = BaseVolumeName(image);
+        var existing = await connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using var volume = pool.LookupVolumeByName(name);
+            return volume?.GetPath();
+        }, ct);
+        if (existing is not null)
+        {
+            if (_verified.ContainsKey((hostId, image.Sha256)))
+                return existing;
+            if (await HashOnHostAsync(hostId, name, image.SizeBytes, ct) == image.Sha256)
+            {
+                _verified[(hostId, image.Sha256)] = true;
+                return existing;
+            }
+            log.LogWarning("Base volume {Name} on host {Host} does not match its hash; uploading it again", name, hostId);
+            await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = EnsurePortalPool(connection);
+                if (UsersOf(pool, existing) > 0)
+                    throw new ConflictException($"Base volume {name} on the host is damaged and overlays use it; it must be repaired by hand.");
+                using var volume = pool.LookupVolumeByName(name);
+                volume?.Delete();
+            }, ct);
+        }
+
+        log.LogInformation("Uploading image {Image} ({Bytes} bytes) to host {Host}", image.Name, image.SizeBytes, hostId);
+        var path = await connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            // Raw of exactly the file's size: the upload then writes the image file's bytes as they are, whatever
+            // their format; the overlay names the real format explicitly.
+            using var volume = pool.CreateVolume(StorageXmlBuilder.Volume(new VolumeSpec(name, ImageFormat.Raw, Math.Max(1, image.SizeBytes))));
+            try
+            {
+                using var file = File.OpenRead(image.BlobPath);
+                volume.Upload(connection, file, (ulong)image.SizeBytes);
+                return volume.GetPath();
+            }
+            catch
+            {
+                volume.Delete();
+                throw;
+            }
+        }, ct);
+        string uploaded = await HashOnHostAsync(hostId, name, image.SizeBytes, ct);
+        if (uploaded != image.Sha256)
+        {
+            await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = EnsurePortalPool(connection);
+                using var volume = pool.LookupVolumeByName(name);
+                volume?.Delete();
+            }, CancellationToken.None);
+            throw new InvalidOperationException($"Image {image.Name} arrived damaged on the host (sha256 {uploaded}, expected {image.Sha256}).");
+        }
+        _verified[(hostId, image.Sha256)] = true;
+        return path;
+    }
+
+    /// <summary>Reads the volume back through a download stream, so the check covers what the host really stored.</summary>
+    private Task<string> HashOnHostAsync(Guid hostId, string name, long length, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using var volume = pool.LookupVolumeByName(name) ?? throw new InvalidOperationException($"Volume {name} vanished.");
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var stream = LibvirtSharp.Stream.Create(connection);
+            volume.BeginDownload(stream, 0, (ulong)length);
+            var buffer = new byte[256 * 1024];
+            int received;
+            while ((received = stream.Receive(buffer)) > 0)
+                hash.AppendData(buffer, 0, received);
+            stream.Finish();
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }, ct);
+
+    /// <summary>The portal's dir pool on this host, defined, built and started when it is not.</summary>
+    public StoragePool EnsurePortalPool(Connection connection)
+    {
+        var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);
+        if (pool is null)
+        {
+            pool = connection.DefineStoragePoolXml(StorageXmlBuilder.Pool(
+                new PoolDefinition(Guid.Empty, _options.PortalPoolName, PoolTypes.Dir, _options.PortalPoolPath, null, null, null, null)));
+            try
+            {
+                pool.Build(StoragePoolBuildFlags.New);
+                pool.Autostart = true;
+            }
+            catch
+            {
+                pool.Undefine();
+                pool.Dispose();
+                throw;
+            }
+        }
+        if (!pool.IsActive)
+            pool.Create();
+        return pool;
+    }
+
+    private static List<string> RemoveUnusedBases(StoragePool pool)
+    {
+        var volumes = pool.ListAllVolumes();
+        try
+        {
+            var backings = volumes.Where(v => !v.Name.StartsWith(BasePrefix, StringComparison.Ordinal))
+                .Select(v => BackingPath(v.GetXmlDescription())).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var removed = new List<string>();
+            foreach (var volume in volumes.Where(v => v.Name.StartsWith(BasePrefix, StringComparison.Ordinal)))
+            {
+                if (backings.Contains(volume.GetPath()))
+                    continue;
+                volume.Delete();
+                removed.Add(volume.Name);
+            }
+            return removed;
+        }
+        finally
+        {
+            foreach (var volume in volumes)
+                volume.Dispose();
+        }
+    }
+
+    private static int UsersOf(StoragePool pool, string basePath)
+    {
+        var volumes = pool.ListAllVolumes();
+        try
+        {
+            return volumes.Count(v => BackingPath(v.GetXmlDescription()) == basePath);
+        }
+        finally
+        {
+            foreach (var volume in volumes)
+                volume.Dispose();
+        }
+    }
+
+    private static string? BackingPath(string volumeXml) =>
+        XDocument.Parse(volumeXml).Root?.Element("backingStore")?.Element("path")?.Value;
+}

@@ -1,0 +1,13 @@
+namespace CloudPortal.Core.Storage;
+
+/// <summary>Where the portal keeps machine disks and base images on every host.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>The dir pool created on demand on each host for base images and overlays.</summary>
+    public string PortalPoolName { get; set; } = "cloudportal";
+
+    public string PortalPoolPath { get; set; } = "/var/lib/cloudportal/pool";
+
+    /// <summary>Used share (allocation / capacity) from which a pool is flagged as nearly full.</summary>
+    public double NearlyFullRatio { get; set; } = 0.9;
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Images;
+using CloudPortal.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CloudPortal.Web.Tests;
+
+/// <summary>The catalogue's contract served from files the test made with qemu-img: the catalogue itself is another feature.</summary>
+public sealed class FileImageCatalogue : IImageContentSource
+{
+    private readonly Dictionary<Guid, (Guid TenantId, ImageContent Content)> _images = [];
+
+    public void Add(Guid tenantId, ImageContent content)
+    {
+        lock (_images)
+            _images[content.ImageId] = (tenantId, content);
+    }
+
+    public Task<ImageContent?> FindForCallerAsync(Caller caller, Guid imageId, CancellationToken cancellationToken)
+    {
+        lock (_images)
+            return Task.FromResult(_images.TryGetValue(imageId, out var e) && (e.TenantId == caller.TenantId || caller.IsAdmin) ? e.Content : null);
+    }
+}
+
+/// <summary>A portal on qemu:///system whose machine disks go to a cps-webcow-* pool, with a file-backed image catalogue.</summary>
+public sealed class CopyOnWritePortal() : PortalFixture(PortalFactory.SystemUri)
+{
+    public string Pool { get; } = "cps-webcow-" + Guid.NewGuid().ToString("N")[..8];
+    public FileImageCatalogue Images { get; } = new();
+    public string WorkDirectory { get; } = Directory.CreateTempSubdirectory("cps-webcow-").FullName;
+
+    public override async Task InitializeAsync()
+    {
+        await Virsh.RemoveTestDomainsAsync();
+        Factory.ExtraConfiguration = builder =>
+        {
+            builder.UseSetting("CloudPortal:Storage:PortalPoolName", Pool);
+            builder.UseSetting("CloudPortal:Storage:PortalPoolPath", "/var/lib/" + Pool);
+            builder.ConfigureTestServices(services => services.AddSingleton<IImageContentSource>(Images));
+        };
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            await Virsh.RemoveTestDomainsAsync();
+            var (_, list, _) = await Virsh.RunAsync("pool-list", "--all", "--name");
+            foreach (var name in list.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                         .Where(n => n.StartsWith("cps-webcow-", StringComparison.Ordinal)))
+            {
+                await Virsh.RunAsync("pool-destroy", name);
+                await Virsh.RunAsync("pool-undefine", name);
+            }
+            foreach (var dir in Directory.GetDirectories("/var/lib", "cps-webcow-*"))
+                Directory.Delete(dir, recursive: true);
+            Directory.Delete(WorkDirectory, recursive: true);
+        }
+    }
+}
+
+[Trait("Category", "RealHost")]
+public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixture<CopyOnWritePortal>
+{
+    private static async Task<string> RunAsync(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{tool} failed: {error}");
+        return output;
+    }
+
+    private async Task<ImageContent> MakeImageAsync(int virtualMiB)
+    {
+        var path = Path.Combine(portal.WorkDirectory, Guid.NewGuid().ToString("N") + ".qcow2");
+        await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", path, $"{virtualMiB}M");
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 3 0 1M", path);
+        await using var file = File.OpenRead(path);
+        var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+        var image = new ImageContent(Guid.NewGuid(), Path.GetFileName(path), sha, ImageFormat.Qcow2, (long)virtualMiB << 20, new FileInfo(path).Length, path);
+        portal.Images.Add(DefaultTenant.Id, image);
+        return image;
+    }
+
+    [Fact]
+    public async Task PostMachine_WithImage_BootsFromOverlayAndDeleteRemovesDisks()
+    {
+        var image = await MakeImageAsync(64);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}","diskGiB":1}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var operation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(operation.GetProperty("state").GetString() == "succeeded", $"create failed: {operation}");
+        var uuid = created.GetProperty("domainUuid").GetString()!;
+        Assert.Equal("running", await Virsh.DomStateAsync(uuid));
+
+        var overlay = $"/var/lib/{portal.Pool}/{uuid}.qcow2";
+        var (_, blk, _) = await Virsh.RunAsync("domblklist", uuid);
+        Assert.Contains(overlay, blk, StringComparison.Ordinal);
+        var info = await RunAsync("qemu-img", "info", "-U", overlay);
+        Assert.Contains($"backing file: /var/lib/{portal.Pool}/base-{image.Sha256}.qcow2", info, StringComparison.Ordinal);
+        Assert.Contains("virtual size: 1 GiB", info, StringComparison.Ordinal);
+
+        using var deleted = await portal.Admin.DeleteAsync($"/api/v1/machines/{created.GetProperty("id").GetString()}");
+        var deleting = await deleted.JsonAsync(HttpStatusCode.Accepted);
+        var done = await portal.Admin.WaitOperationAsync(deleting.GetProperty("id").GetString()!, TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", done.GetProperty("state").GetString());
+        Assert.False(File.Exists(overlay));
+        Assert.False(File.Exists($"/var/lib/{portal.Pool}/base-{image.Sha256}.qcow2"));
+    }
+
+    [Fact]
+    public async Task PostMachine_DiskSmallerThanImage_Returns400OnDiskGiB()
+    {
+        var image = await MakeImageAsync(2048);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}","diskGiB":1}""");
+        await response.ValidationProblemAsync("diskGiB");
+    }
+
+    [Fact]
+    public async Task PostMachine_UnknownImage_Returns400OnImageId()
+    {
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{Guid.NewGuid()}}"}""");
+        await response.ValidationProblemAsync("imageId");
+    }
+}
