@@ -110,5 +110,9 @@ public sealed class MachineFromImageTests(PortalFixture portal, ITestOutputHelpe
         await info.WaitForExitAsync();
         Assert.True(json.TryGetProperty("backing-filename", out var backing), "the root disk has no backing file: it is not an overlay");
         output.WriteLine($"root disk {overlay} backed by {backing.GetString()}");
+
+        // The machine page lists the overlay among the machine's disks.
+        await _page.GotoAsync(new Uri(portal.BaseAddress, $"/machines/{_machines[0]}").ToString());
+        await Expect(_page.GetByTestId("disks")).ToContainTextAsync(overlay, new() { Timeout = 30_000 });
     }
 }

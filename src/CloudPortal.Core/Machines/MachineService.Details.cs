@@ -11,7 +11,13 @@ public sealed record MachineHistoryEntry(Operation Operation, IReadOnlyList<Oper
 public sealed record MachineNic(string Mac, string Kind, string? Source, string? Model);
 
 /// <summary>What the domain on the host says beyond the machine's row; <see cref="Xml"/> only for administrators.</summary>
-public sealed record MachineDomainView(IReadOnlyList<MachineNic> Nics, string? Xml);
+public sealed record MachineDomainView(IReadOnlyList<MachineNic> Nics, string? Xml)
+{
+    public IReadOnlyList<MachineDiskView> Disks { get; init; } = [];
+}
+
+/// <summary>A disk as the running domain has it: guest device, kind (disk, cdrom), format and the file behind it.</summary>
+public sealed record MachineDiskView(string Target, string Device, string? Format, string? Source, bool ReadOnly);
 
 public sealed partial class MachineService
 {
@@ -41,7 +47,7 @@ public sealed partial class MachineService
             using var domain = FindDomain(connection, machine);
             return domain.GetXmlDescription();
         }, ct);
-        return new MachineDomainView(NicsOf(xml), caller.IsAdmin ? xml : null);
+        return new MachineDomainView(NicsOf(xml), caller.IsAdmin ? xml : null) { Disks = DisksOf(xml) };
     }
 
     public static IReadOnlyList<MachineNic> NicsOf(string domainXml)
@@ -58,6 +64,25 @@ public sealed partial class MachineService
                     nic.Attribute("type")?.Value ?? "",
                     source?.Attribute("network")?.Value ?? source?.Attribute("bridge")?.Value ?? source?.Attribute("dev")?.Value,
                     nic.Element("model")?.Attribute("type")?.Value);
+            })
+            .ToList();
+    }
+
+    public static IReadOnlyList<MachineDiskView> DisksOf(string domainXml)
+    {
+        var devices = XDocument.Parse(domainXml).Root?.Element("devices");
+        if (devices is null)
+            return [];
+        return devices.Elements("disk")
+            .Select(disk =>
+            {
+                var source = disk.Element("source");
+                return new MachineDiskView(
+                    disk.Element("target")?.Attribute("dev")?.Value ?? "",
+                    disk.Attribute("device")?.Value ?? "disk",
+                    disk.Element("driver")?.Attribute("type")?.Value,
+                    source?.Attribute("file")?.Value ?? source?.Attribute("dev")?.Value ?? source?.Attribute("volume")?.Value,
+                    disk.Element("readonly") is not null);
             })
             .ToList();
     }

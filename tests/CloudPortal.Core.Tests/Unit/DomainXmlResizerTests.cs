@@ -66,4 +66,23 @@ public sealed class DomainXmlResizerTests
         Assert.Equal(new MachineNic("52:54:00:aa:bb:cc", "network", "default", "virtio"), nic);
         Assert.Empty(MachineService.NicsOf("<domain><devices/></domain>"));
     }
+
+    [Fact]
+    public void DisksOf_OverlayAndSeedCdrom_TargetKindFormatAndFile()
+    {
+        const string xml = """
+            <domain><devices>
+              <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/cloudportal/pool/u.qcow2'/><target dev='vda' bus='virtio'/></disk>
+              <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='/seed.iso'/><target dev='hdc' bus='ide'/><readonly/></disk>
+            </devices></domain>
+            """;
+
+        var disks = MachineService.DisksOf(xml);
+
+        Assert.Equal(
+            [new MachineDiskView("vda", "disk", "qcow2", "/var/lib/cloudportal/pool/u.qcow2", false),
+             new MachineDiskView("hdc", "cdrom", "raw", "/seed.iso", true)],
+            disks);
+        Assert.Empty(MachineService.DisksOf("<domain><devices/></domain>"));
+    }
 }
