@@ -63,3 +63,17 @@ internal struct VirDomainInfo
     public ushort NrVirtCpu;
     public ulong CpuTime;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VirNetworkDHCPLease
+{
+    public byte* Iface;
+    public long ExpiryTime;
+    public int Type;
+    public byte* Mac;
+    public byte* Iaid;
+    public byte* IpAddr;
+    public uint Prefix;
+    public byte* Hostname;
+    public byte* ClientId;
+}
