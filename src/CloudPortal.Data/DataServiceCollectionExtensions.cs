@@ -27,6 +27,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
+        services.AddSingleton<CloudPortal.Core.Networks.INetworkStore, NetworkStore>();
+        services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
         return services;
     }
 }

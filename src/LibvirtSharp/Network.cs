@@ -71,6 +71,25 @@ public sealed class Network : IDisposable
     public string GetBridgeName() =>
         Interop.virNetworkGetBridgeName(Handle) ?? throw LibvirtException.FromLastError("virNetworkGetBridgeName");
 
+    /// <summary>
+    /// Adds a DHCP host reservation (<c>&lt;host mac ip/&gt;</c>) to the running network and its definition at once
+    /// (<c>virNetworkUpdate</c>), so dnsmasq hands that address to that MAC without a restart.
+    /// </summary>
+    public void AddDhcpHost(string hostXml) => UpdateDhcpHost(UpdateAddLast, hostXml);
+
+    /// <summary>Removes a DHCP host reservation from the running network and its definition.</summary>
+    public void RemoveDhcpHost(string hostXml) => UpdateDhcpHost(UpdateDelete, hostXml);
+
+    private const uint UpdateDelete = 2, UpdateAddLast = 3, SectionIpDhcpHost = 4;
+
+    private void UpdateDhcpHost(uint command, string hostXml)
+    {
+        ArgumentNullException.ThrowIfNull(hostXml);
+        // Live only applies to a running network; the definition is updated either way.
+        uint flags = (IsActive ? (uint)DeviceImpact.Live : 0) | (uint)DeviceImpact.Config;
+        Check(Interop.virNetworkUpdate(Handle, command, SectionIpDhcpHost, -1, hostXml, flags), "virNetworkUpdate");
+    }
+
     /// <summary>The leases dnsmasq currently lists, optionally only those of <paramref name="mac"/>.</summary>
     public unsafe IReadOnlyList<NetworkDhcpLease> GetDhcpLeases(string? mac = null)
     {

@@ -134,6 +134,12 @@ public sealed class NetworkRealHostTests : IClassFixture<NetworkSweepFixture>, I
         Assert.Contains($"10.231.{_octet}.1/24", await RunAsync("ip", "-4", "addr", "show", "dev", Bridge));
         Assert.Contains(NetName + ".conf", await RunAsync("ps", "-eo", "args"));
         Assert.Empty(network.GetDhcpLeases());
+        string host = $"<host mac='52:54:00:23:{_octet:x2}:09' ip='10.231.{_octet}.9'/>";
+        network.AddDhcpHost(host);
+        Assert.Contains($"10.231.{_octet}.9", network.GetXmlDescription());
+        Assert.Contains($"10.231.{_octet}.9", network.GetXmlDescription(inactive: true));
+        network.RemoveDhcpHost(host);
+        Assert.DoesNotContain($"10.231.{_octet}.9", network.GetXmlDescription());
         network.Destroy();
         Assert.DoesNotContain(Bridge, await RunAsync("ip", "-o", "link"));
     }

@@ -4,6 +4,7 @@ using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Networks;
 using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,6 +17,7 @@ builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
+builder.Services.AddPortalNetworks();
 
 var app = builder.Build();
 

@@ -5,7 +5,8 @@ using System.Xml;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata);
+/// <remarks><paramref name="Nic"/> is null for a machine without a network: it gets no interface at all.</remarks>
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, Networks.MachineNic? Nic = null);
 
 /// <summary>
 /// Builds libvirt domain XML with an <see cref="XmlWriter"/>, never by concatenation, so no user string
@@ -66,15 +67,17 @@ public static class DomainXmlBuilder
             xml.WriteElementString("on_crash", "destroy");
 
             if (spec.DomainType != "test")
-                WriteDevices(xml);
+                WriteDevices(xml, spec.Nic);
             xml.WriteEndElement();
         }
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml)
+    private static void WriteDevices(XmlWriter xml, Networks.MachineNic? nic)
     {
         xml.WriteStartElement("devices");
+        if (nic is not null)
+            WriteInterface(xml, nic);
         // VNC only on the host's loopback: the console proxy is the way in from outside.
         xml.WriteStartElement("graphics");
         xml.WriteAttributeString("type", "vnc");
@@ -90,6 +93,33 @@ public static class DomainXmlBuilder
         xml.WriteEndElement();
         xml.WriteStartElement("memballoon");
         xml.WriteAttributeString("model", "virtio");
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>
+    /// The NIC on the tenant's network, behind its security group's filter; the IP parameter is the address reserved
+    /// for the MAC, so clean-traffic drops anything the guest sends from another address.
+    /// </summary>
+    private static void WriteInterface(XmlWriter xml, Networks.MachineNic nic)
+    {
+        xml.WriteStartElement("interface");
+        xml.WriteAttributeString("type", "network");
+        xml.WriteStartElement("mac");
+        xml.WriteAttributeString("address", nic.Mac);
+        xml.WriteEndElement();
+        xml.WriteStartElement("source");
+        xml.WriteAttributeString("network", Networks.NetworkNames.Network(nic.NetworkId));
+        xml.WriteEndElement();
+        xml.WriteStartElement("model");
+        xml.WriteAttributeString("type", "virtio");
+        xml.WriteEndElement();
+        xml.WriteStartElement("filterref");
+        xml.WriteAttributeString("filter", Networks.NetworkNames.Filter(nic.SecurityGroupId));
+        xml.WriteStartElement("parameter");
+        xml.WriteAttributeString("name", "IP");
+        xml.WriteAttributeString("value", nic.IpAddress);
+        xml.WriteEndElement();
         xml.WriteEndElement();
         xml.WriteEndElement();
     }

@@ -4,7 +4,8 @@ using CloudPortal.Core.Common;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What a tenant asks for when creating a machine.</summary>
-public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
+public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null,
+    Guid? NetworkId = null, Guid? SecurityGroupId = null);
 
 public static partial class MachineRequestRules
 {

@@ -20,7 +20,8 @@ public sealed partial class MachineService(
     IAuditLog audit,
     IQuotaStore quotas,
     HostPlacement placement,
-    ILogger<MachineService> log)
+    ILogger<MachineService> log,
+    Networks.NetworkAttachments? networks = null)
 {
     /// <summary>
     /// Test-only fault injection: runs after the domain is defined and before it is started, with the create's
@@ -68,6 +69,10 @@ public sealed partial class MachineService(
         EnsureMayChange(caller);
         var valid = MachineRequestRules.Validate(request);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
+        // Checked before anything is recorded: a machine may only join its own tenant's networks.
+        var networkChoice = networks is null ? null : await networks.ResolveAsync(caller, request.NetworkId, request.SecurityGroupId, ct);
+        if (networks is null && request.NetworkId is not null)
+            throw ValidationFailedException.For("networkId", "Networks are not available in this portal.");
         // Choosing a host reads the hosts' allocations and the insert adds to them: one create at a time decides and
         // records, so two creates cannot both take the last room on a host or both pass a strict group or exclusive
         // rule. (Several portal nodes would need the same under a database lock.)
@@ -104,6 +109,19 @@ public sealed partial class MachineService(
         finally
         {
             _placing.Release();
+        }
+        if (networkChoice is not null)
+        {
+            try
+            {
+                await networks!.RecordNicAsync(machine.Id, networkChoice, ct);
+            }
+            catch (Exception ex)
+            {
+                // No NIC means no create: the machine row goes again, with its reservation, before anything ran.
+                await RollBackCreateAsync(machine, operation.Id, "Could not give the machine an address: " + ex.Message, CancellationToken.None);
+                throw;
+            }
         }
         // Recorded right after the insert rather than inside its transaction: the decision is advice for people, and a
         // machine whose record failed is still a correct machine. The create cannot have rolled back yet: it starts below.
@@ -209,10 +227,17 @@ public sealed partial class MachineService(
 
     private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, CancellationToken ct)
     {
-        var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
-            new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId)));
         try
         {
+            var nic = networks is null ? null : await networks.GetNicAsync(machine.Id, ct);
+            if (nic is not null)
+            {
+                await operations.RecordStepAsync(operationId, "network", "started", 5, null, ct);
+                await networks!.PrepareHostAsync(machine, nic, ct);
+                await operations.RecordStepAsync(operationId, "network", "done", 8, null, ct);
+            }
+            var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
+                new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), nic));
             await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
             await connections.RunAsync(machine.HostId, connection => connection.DefineDomainXml(xml).Dispose(), ct);
             await operations.RecordStepAsync(operationId, "define", "done", 40, null, ct);

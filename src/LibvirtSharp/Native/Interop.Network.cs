@@ -59,6 +59,9 @@ internal static unsafe partial class Interop
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virNetworkGetDHCPLeases(NetworkHandle network, string? mac, out VirNetworkDHCPLease** leases, uint flags);
 
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virNetworkUpdate(NetworkHandle network, uint command, uint section, int parentIndex, string xml, uint flags);
+
     [LibraryImport(Lib)]
     internal static partial void virNetworkDHCPLeaseFree(VirNetworkDHCPLease* lease);
 }
