@@ -24,9 +24,13 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<IMembershipStore, MembershipStore>();
         services.AddSingleton<CloudPortal.Core.Audit.IAuditStore, AuditStore>();
         services.AddSingleton<IQuotaStore, QuotaStore>();
+        services.AddSingleton<CloudPortal.Core.Images.IImageStore, ImageStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementStore, PlacementStore>();
         services.AddSingleton<CloudPortal.Core.Placement.ITrustStore, TrustStore>();
         services.AddSingleton<CloudPortal.Core.Placement.IPlacementGroupStore, PlacementGroupStore>();
+        services.AddSingleton<CloudPortal.Core.Monitoring.IMetricRollupStore, MetricRollupStore>();
+        services.AddSingleton<CloudPortal.Core.Monitoring.IFleetStore, FleetStore>();
+        services.AddSingleton<CloudPortal.Core.Sizes.ISizeStore, SizeStore>();
         services.AddSingleton<CloudPortal.Core.Networks.INetworkStore, NetworkStore>();
         services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
         return services;

@@ -56,6 +56,19 @@ public sealed class Domain : IDisposable
     /// <summary>Asks the guest to reboot.</summary>
     public void Reboot() => Check(Interop.virDomainReboot(Handle, 0), "virDomainReboot");
 
+    /// <summary>Resets the domain at once, like pressing the reset button: no guest cooperation, no clean shutdown.</summary>
+    public void Reset() => Check(Interop.virDomainReset(Handle, 0), "virDomainReset");
+
+    /// <summary>
+    /// Renames an inactive domain (<c>virDomainRename</c>); libvirt refuses it for a running one. This object's
+    /// <see cref="Name"/> keeps the old name: look the domain up again to read the new one.
+    /// </summary>
+    public void Rename(string newName)
+    {
+        ArgumentNullException.ThrowIfNull(newName);
+        Check(Interop.virDomainRename(Handle, newName, 0), "virDomainRename");
+    }
+
     /// <summary>Saves the domain state to a libvirt-managed image and stops it; the next <see cref="Create"/> restores it.</summary>
     public void ManagedSave() => Check(Interop.virDomainManagedSave(Handle, 0), "virDomainManagedSave");
 

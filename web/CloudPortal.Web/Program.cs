@@ -3,7 +3,9 @@ using CloudPortal.Web.Api;
 using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
 using CloudPortal.Web.Hosting;
+using CloudPortal.Web.Images;
 using CloudPortal.Web.Live;
+using CloudPortal.Web.Monitoring;
 using CloudPortal.Web.Networks;
 using CloudPortal.Web.Quotas;
 
@@ -15,8 +17,10 @@ builder.Services.AddPortalAccounts();
 builder.Services.AddPortalApi();
 builder.Services.AddPortalPages();
 builder.Services.AddPortalLive();
+builder.Services.AddPortalMonitoring();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
+builder.Services.AddPortalImages();
 builder.Services.AddPortalNetworks();
 
 var app = builder.Build();
@@ -27,6 +31,7 @@ app.MapPortalHealth();
 app.MapPortalAccounts();
 app.MapPortalApi();
 app.MapPortalLive();
+app.MapPortalMonitoring();
 app.MapPortalAudit();
 app.MapPortalPages();
 

@@ -10,12 +10,13 @@ const int HostCpus = 32;
 const long HostMemoryMiB = 128 * 1024;
 var seed = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 42;
 var tenant = Guid.NewGuid();
-var engine = PlacementEngine.For(PlacementMode.Pack);
+// The engine the portal builds in pack mode with its default weights (pack 1, load 0.25 with no measurement, group 1).
+var engine = PlacementEngine.For(new PlacementOptions().WeightsFor(PlacementMode.Pack), NoHostLoadSource.Instance);
 
 // Warm-up so the JIT is not timed.
 Run(Catalogue(new Random(1), 2000), engine);
 
-Console.WriteLine($"Placement benchmark: {RequestCount} requests, {HostCount} hosts of {HostCpus} CPUs (x4.0 = {HostCpus * 4} vCPUs) and {HostMemoryMiB / 1024} GiB (x1.0, 0 reserved), pack mode, seed {seed}");
+Console.WriteLine($"Placement benchmark: {RequestCount} requests, {HostCount} hosts of {HostCpus} CPUs (x4.0 = {HostCpus * 4} vCPUs) and {HostMemoryMiB / 1024} GiB (x1.0, 0 reserved), pack mode ({string.Join(" + ", engine.Weighers.Select(w => $"{w.Weigher.Name} {w.Weight}"))}), seed {seed}");
 Console.WriteLine($"{"mix",-34} {"order",-9} {"time ms",8} {"µs/req",7} {"placed",7} {"refused",7} {"hosts",6} {"bound",6} {"ratio",6}");
 var random = Catalogue(new Random(seed), RequestCount);
 Report("random catalogue sizes", random);

@@ -6,7 +6,7 @@ namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
 /// <remarks><paramref name="Nic"/> is null for a machine without a network: it gets no interface at all.</remarks>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, Networks.MachineNic? Nic = null);
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, Networks.NicAssignment? Nic = null);
 
 /// <summary>
 /// Builds libvirt domain XML with an <see cref="XmlWriter"/>, never by concatenation, so no user string
@@ -73,7 +73,7 @@ public static class DomainXmlBuilder
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml, Networks.MachineNic? nic)
+    private static void WriteDevices(XmlWriter xml, Networks.NicAssignment? nic)
     {
         xml.WriteStartElement("devices");
         if (nic is not null)
@@ -101,7 +101,7 @@ public static class DomainXmlBuilder
     /// The NIC on the tenant's network, behind its security group's filter; the IP parameter is the address reserved
     /// for the MAC, so clean-traffic drops anything the guest sends from another address.
     /// </summary>
-    private static void WriteInterface(XmlWriter xml, Networks.MachineNic nic)
+    private static void WriteInterface(XmlWriter xml, Networks.NicAssignment nic)
     {
         xml.WriteStartElement("interface");
         xml.WriteAttributeString("type", "network");

@@ -34,6 +34,8 @@ public enum MachineState
     Failed,
     Deleting,
     Missing,
+    /// <summary>A graceful shutdown is under way: the guest was asked to stop and is powered off at a deadline.</summary>
+    Stopping,
 }
 
 public static class MachineStateNames
@@ -42,5 +44,5 @@ public static class MachineStateNames
     public static string ToContractName(this MachineState state) => state.ToString().ToLowerInvariant();
 
     public static bool IsTransitional(this MachineState state) =>
-        state is MachineState.Provisioning or MachineState.Deleting or MachineState.Migrating;
+        state is MachineState.Provisioning or MachineState.Deleting or MachineState.Migrating or MachineState.Stopping;
 }

@@ -3,7 +3,11 @@ using LibvirtSharp;
 
 namespace CloudPortal.Core.Machines;
 
-public enum MachineAction { Start, Shutdown, Poweroff, Reboot, Pause, Resume, Suspend }
+/// <summary>
+/// What a tenant can do to a machine. Shutdown is graceful: the guest is asked (ACPI) and powered off at a deadline,
+/// under the transitional state stopping; reset is the reset button (no guest cooperation).
+/// </summary>
+public enum MachineAction { Start, Shutdown, Poweroff, Reboot, Pause, Resume, Suspend, Reset }
 
 /// <summary>Which action is allowed from which state, and what it asks of libvirt.</summary>
 public static class MachineActions
@@ -23,27 +27,42 @@ public static class MachineActions
     {
         MachineAction.Start => [MachineState.Stopped, MachineState.Suspended],
         MachineAction.Shutdown or MachineAction.Reboot => [MachineState.Running],
-        MachineAction.Poweroff => [MachineState.Running, MachineState.Paused, MachineState.Failed],
+        // From stopping too: a user who will not wait for the guest's shutdown forces it now.
+        MachineAction.Poweroff => [MachineState.Running, MachineState.Paused, MachineState.Failed, MachineState.Stopping],
         MachineAction.Pause => [MachineState.Running],
         MachineAction.Resume => [MachineState.Paused],
         MachineAction.Suspend => [MachineState.Running, MachineState.Paused],
+        MachineAction.Reset => [MachineState.Running],
         _ => [],
     };
+
+    /// <summary>
+    /// Renaming: while stopped the libvirt domain is renamed too (virDomainRename needs an inactive domain); while
+    /// running only the portal's name changes and the domain keeps its old name until a rename while stopped.
+    /// </summary>
+    public static readonly IReadOnlyList<MachineState> RenameAllowedFrom = [MachineState.Running, MachineState.Stopped];
+
+    /// <summary>Resizing redefines the domain with new vCPUs and memory, which only a stopped (not saved) domain takes whole.</summary>
+    public static readonly IReadOnlyList<MachineState> ResizeAllowedFrom = [MachineState.Stopped];
+
+    /// <summary>409 naming the machine's state and the states the change is allowed from.</summary>
+    public static void EnsureAllowed(string verb, IReadOnlyList<MachineState> allowed, Machine machine)
+    {
+        if (!allowed.Contains(machine.State))
+            throw new ConflictException(
+                $"Cannot {verb} machine '{machine.Name}': it is {machine.State.ToContractName()}" +
+                $" (allowed when {string.Join(" or ", allowed.Select(s => s.ToContractName()))}).");
+    }
 
     public static bool IsAllowed(MachineAction action, MachineState state) => AllowedFrom(action).Contains(state);
 
     public static IEnumerable<MachineAction> AllowedIn(MachineState state) =>
         Enum.GetValues<MachineAction>().Where(a => IsAllowed(a, state));
 
-    public static bool MayDelete(MachineState state) => state is not (MachineState.Provisioning or MachineState.Deleting or MachineState.Migrating);
+    public static bool MayDelete(MachineState state) => !state.IsTransitional();
 
-    public static void EnsureAllowed(MachineAction action, Machine machine)
-    {
-        if (!IsAllowed(action, machine.State))
-            throw new ConflictException(
-                $"Cannot {action.ToString().ToLowerInvariant()} machine '{machine.Name}': it is {machine.State.ToContractName()}" +
-                $" (allowed when {string.Join(" or ", AllowedFrom(action).Select(s => s.ToContractName()))}).");
-    }
+    public static void EnsureAllowed(MachineAction action, Machine machine) =>
+        EnsureAllowed(action.ToString().ToLowerInvariant(), AllowedFrom(action), machine);
 
     /// <summary>The libvirt call behind each action; start restores a managed-save image by itself.</summary>
     public static void Apply(MachineAction action, Domain domain)
@@ -57,6 +76,7 @@ public static class MachineActions
             case MachineAction.Pause: domain.Suspend(); break;
             case MachineAction.Resume: domain.Resume(); break;
             case MachineAction.Suspend: domain.ManagedSave(); break;
+            case MachineAction.Reset: domain.Reset(); break;
             default: throw new ArgumentOutOfRangeException(nameof(action), action, null);
         }
     }

@@ -194,6 +194,9 @@ public sealed class MachineReconciler(
                 case OperationKinds.Delete:
                     await service.RunDeleteAsync(machine, operation.Id, ct);
                     break;
+                case OperationKinds.Shutdown:
+                    await service.RecoverShutdownAsync(machine, operation.Id, ct);
+                    break;
                 default:
                     await operations.FinishAsync(operation.Id, OperationState.Failed, "Interrupted by a portal restart.", ct);
                     break;

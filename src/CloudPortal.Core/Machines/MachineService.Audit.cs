@@ -66,6 +66,36 @@ public sealed partial class MachineService
         }
     }
 
+    /// <summary>Graceful shutdown: the machine is stopping at once, powered off at the deadline if the guest does not stop by itself.</summary>
+    public Task<(Machine Machine, Operation Operation)> ShutdownAsync(Caller caller, Guid id, int? timeoutSeconds, CancellationToken ct) =>
+        AuditedChangeAsync(caller, id, AuditActions.Machine("shutdown"), () => ShutdownUnauditedAsync(caller, id, timeoutSeconds, ct),
+            r => $"now {r.Machine.State.ToContractName()}; operation {r.Operation.Id}", ct);
+
+    public Task<(Machine Machine, Operation Operation)> RenameAsync(Caller caller, Guid id, string? name, CancellationToken ct) =>
+        AuditedChangeAsync(caller, id, AuditActions.Machine("rename"), () => RenameUnauditedAsync(caller, id, name, ct),
+            r => $"renamed to '{r.Machine.Name}'", ct);
+
+    public Task<(Machine Machine, Operation Operation)> ResizeAsync(Caller caller, Guid id, int? vcpus, int? memoryMiB, CancellationToken ct) =>
+        AuditedChangeAsync(caller, id, AuditActions.Machine("resize"), () => ResizeUnauditedAsync(caller, id, vcpus, memoryMiB, ct),
+            r => $"now {r.Machine.Vcpus} vCPUs, {r.Machine.MemoryMiB} MiB", ct);
+
+    private async Task<T> AuditedChangeAsync<T>(Caller caller, Guid id, string action, Func<Task<T>> change, Func<T, string> detail, CancellationToken ct)
+    {
+        // The name before the change: a rename's entry is found under the name people knew.
+        var before = await VisibleNameAsync(caller, id);
+        try
+        {
+            var result = await change();
+            await audit.RecordAsync(caller, action, AuditTarget, id.ToString(), before, AuditResults.Succeeded, detail(result), ct);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            await audit.RecordAsync(caller, action, AuditTarget, id.ToString(), before, AuditedFailure.ResultOf(ex), ex.Message, ct);
+            throw;
+        }
+    }
+
     /// <summary>
     /// The machine's name for the audit entry, only when the caller may see the machine: an entry in the caller's
     /// tenant must not reveal another tenant's machine names. Never throws (it runs on failure paths).

@@ -51,9 +51,19 @@ public sealed partial class MachineService
         var (fits, refusal) = await placement.PlanAsync(
             new PlacementRequest(caller.TenantId, request.Vcpus!.Value, request.MemoryMiB!.Value) { Group = group }, count, ct);
         if (fits < count && request.AllOrNothing)
-            throw new ConflictException(
-                $"Only {fits} of {count} machines ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB) fit, and all or nothing was asked; " +
-                $"machine {fits + 1}: {refusal!.Summary()}.");
+        {
+            var why = $"Only {fits} of {count} machines ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB) fit, and all or nothing was asked; " +
+                $"machine {fits + 1}: {refusal!.Summary()}.";
+            try
+            {
+                await conflicts.EnsureGroupCanTakeAsync(caller.TenantId, group, count, ct);
+            }
+            catch (ConflictException ex)
+            {
+                why += " " + ex.Message;
+            }
+            throw new ConflictException(why);
+        }
 
         var created = new List<(Machine, Operation)>();
         var notCreated = new List<string>();

@@ -20,14 +20,26 @@ public sealed partial class MachineService(
     IAuditLog audit,
     IQuotaStore quotas,
     HostPlacement placement,
+    PolicyConflicts conflicts,
     ILogger<MachineService> log,
     Networks.NetworkAttachments? networks = null)
 {
+    /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
+    public const int MaxReplacements = 2;
+
+    /// <summary>
+    /// Test-only: runs before the domain is defined on the chosen host; a test drops the host's connection here to
+    /// prove the create is placed again on the hosts that remain.
+    /// </summary>
+    internal Func<Machine, CancellationToken, Task>? BeforeDefineHook { get; set; }
+
     /// <summary>
     /// Test-only fault injection: runs after the domain is defined and before it is started, with the create's
     /// quota still reserved; throwing from it fails the create mid-way exactly as a libvirt refusal would.
     /// </summary>
     internal Func<Machine, CancellationToken, Task>? BeforeStartHook { get; set; }
+
+    private readonly MachineClaims _claims = new();
 
     public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
     {
@@ -80,10 +92,13 @@ public sealed partial class MachineService(
         Machine machine;
         Operation operation;
         PlacementExplanation explanation;
+        var placementRequest = new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group };
         try
         {
-            (var hostId, explanation) = await placement.ChooseAsync(valid.Name,
-                new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group }, ct);
+            // A strict anti-affinity group already holding a machine per host the tenant may use is refused with the
+            // numbers, rather than with every host's "already runs a member".
+            await conflicts.EnsureGroupCanTakeAsync(caller.TenantId, group, 1, ct);
+            (var hostId, explanation) = await placement.ChooseAsync(valid.Name, placementRequest, ct);
             var now = Clock.Now();
             machine = new Machine
             {
@@ -135,7 +150,7 @@ public sealed partial class MachineService(
         }
         events.Publish(machine);
         var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
-        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, token));
+        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token));
         return (machine, operation);
     }
 
@@ -143,6 +158,8 @@ public sealed partial class MachineService(
     {
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);
+        using var claim = _claims.Claim(machine.Id, machine.Name, "delete");
+        machine = await GetAsync(caller, id, ct);
         if (!MachineActions.MayDelete(machine.State))
             throw new ConflictException($"Cannot delete machine '{machine.Name}': it is {machine.State.ToContractName()}.");
         var operation = NewOperation(OperationKinds.Delete, caller, machine.Id, Clock.Now());
@@ -157,7 +174,12 @@ public sealed partial class MachineService(
     private async Task<Machine> ActUnauditedAsync(Caller caller, Guid id, MachineAction action, CancellationToken ct)
     {
         EnsureMayChange(caller);
+        if (action == MachineAction.Shutdown)
+            return (await ShutdownUnauditedAsync(caller, id, null, ct)).Machine;
         var machine = await GetAsync(caller, id, ct);
+        using var claim = _claims.Claim(machine.Id, machine.Name, action.ToString().ToLowerInvariant());
+        // Read again under the claim: the state checked is the one no other change can move meanwhile.
+        machine = await GetAsync(caller, id, ct);
         MachineActions.EnsureAllowed(action, machine);
         // Starting (also from suspended) makes the machine count against the running limits: reserve first.
         Guid? reservationId = null;
@@ -225,22 +247,40 @@ public sealed partial class MachineService(
         UpdatedAt = now,
     };
 
-    private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, CancellationToken ct)
+    private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct)
     {
+        var dropped = new HashSet<Guid>();
         try
         {
             var nic = networks is null ? null : await networks.GetNicAsync(machine.Id, ct);
-            if (nic is not null)
+            while (true)
             {
-                await operations.RecordStepAsync(operationId, "network", "started", 5, null, ct);
-                await networks!.PrepareHostAsync(machine, nic, ct);
-                await operations.RecordStepAsync(operationId, "network", "done", 8, null, ct);
+                var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
+                    new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), nic));
+                try
+                {
+                    // The network and the filter go on the host first: a domain cannot be defined on a missing network.
+                    if (nic is not null)
+                    {
+                        await operations.RecordStepAsync(operationId, "network", "started", 5, null, ct);
+                        await networks!.PrepareHostAsync(machine, nic, ct);
+                        await operations.RecordStepAsync(operationId, "network", "done", 8, null, ct);
+                    }
+                    await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
+                    if (BeforeDefineHook is { } beforeDefine)
+                        await beforeDefine(machine, ct);
+                    await connections.RunAsync(machine.HostId, connection => connection.DefineDomainXml(xml).Dispose(), ct);
+                    await operations.RecordStepAsync(operationId, "define", "done", 40, null, ct);
+                }
+                catch (HostUnavailableException ex) when (dropped.Count < MaxReplacements)
+                {
+                    // The host went away between the choice and the define: nothing was made there, so the machine
+                    // goes to another host rather than failing. Journal first, so a restart sees why it moved.
+                    (machine, domainType) = await PlaceAgainAsync(machine, operationId, request, dropped, Describe(ex), ct);
+                    continue;
+                }
+                break;
             }
-            var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
-                new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), nic));
-            await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
-            await connections.RunAsync(machine.HostId, connection => connection.DefineDomainXml(xml).Dispose(), ct);
-            await operations.RecordStepAsync(operationId, "define", "done", 40, null, ct);
             if (BeforeStartHook is { } hook)
                 await hook(machine, ct);
             await operations.RecordStepAsync(operationId, "start", "started", 50, null, ct);
@@ -261,6 +301,48 @@ public sealed partial class MachineService(
             log.LogWarning("Creating machine {Name} failed: {Message}; rolling back", machine.Name, message);
             await RollBackCreateAsync(machine, operationId, message, ct);
         }
+    }
+
+    /// <summary>
+    /// Re-runs the choice without the hosts that dropped, under the same lock as a new create's choice, moves the
+    /// machine's record there and records the new decision. No host left is the create's failure (rolled back).
+    /// </summary>
+    private async Task<(Machine Machine, string DomainType)> PlaceAgainAsync(
+        Machine machine, Guid operationId, PlacementRequest request, HashSet<Guid> dropped, string why, CancellationToken ct)
+    {
+        var lost = connections.GetStatus(machine.HostId);
+        dropped.Add(machine.HostId);
+        await operations.RecordStepAsync(operationId, "replace", "started", 10, $"host {machine.HostId} dropped during the create: {why}", ct);
+        log.LogWarning("Host {HostId} dropped while machine {Name} was being created there ({Message}); placing it again", machine.HostId, machine.Name, why);
+        Guid hostId;
+        PlacementExplanation explanation;
+        await _placing.WaitAsync(ct);
+        try
+        {
+            var group = request.Group;
+            if (group is not null && machine.PlacementGroupId is { } groupId)
+                group = group with { MemberHosts = await placement.GroupMembersExceptAsync(groupId, machine.Id, ct) };
+            try
+            {
+                (hostId, explanation) = await placement.ChooseAsync(machine.Name, request with { Group = group, DroppedHosts = dropped }, ct);
+            }
+            catch (Exception ex) when (ex is ConflictException or HostUnavailableException or ValidationFailedException)
+            {
+                throw new HostUnavailableException($"Host {lost.HostId} dropped during the create ({why}) and no other host can take the machine: {ex.Message}");
+            }
+            if (!await machines.UpdateHostAsync(machine.Id, hostId, ct))
+                throw new NotFoundException($"Machine '{machine.Name}' was deleted while it was being placed again.");
+        }
+        finally
+        {
+            _placing.Release();
+        }
+        await placement.RecordAsync(machine.Id, explanation, ct);
+        var moved = machine with { HostId = hostId };
+        events.Publish(moved);
+        await operations.RecordStepAsync(operationId, "replace", "done", 10,
+            $"placed again on host {explanation.Chosen!.Name} ({dropped.Count} host{(dropped.Count == 1 ? "" : "s")} dropped)", ct);
+        return (moved, connections.GetStatus(hostId).Virtualization ?? VirtualizationProbe.Tcg);
     }
 
     /// <summary>Leaves no domain and no row behind; if the host cannot be reached, keeps the row as failed so nothing is lost track of.</summary>

@@ -34,13 +34,13 @@ public sealed class NetworkAttachments(INetworkStore networks, ISecurityGroupSto
         return new NetworkChoice(network, group);
     }
 
-    public Task<MachineNic> RecordNicAsync(Guid machineId, NetworkChoice choice, CancellationToken ct) =>
+    public Task<NicAssignment> RecordNicAsync(Guid machineId, NetworkChoice choice, CancellationToken ct) =>
         networks.AddNicAsync(machineId, choice.Network, choice.Group.Id, ct);
 
-    public Task<MachineNic?> GetNicAsync(Guid machineId, CancellationToken ct) => networks.GetNicAsync(machineId, ct);
+    public Task<NicAssignment?> GetNicAsync(Guid machineId, CancellationToken ct) => networks.GetNicAsync(machineId, ct);
 
     /// <summary>Before the domain is defined on its host: the network runs there with the NIC's reservation, the filter exists.</summary>
-    public async Task PrepareHostAsync(Machine machine, MachineNic nic, CancellationToken ct)
+    public async Task PrepareHostAsync(Machine machine, NicAssignment nic, CancellationToken ct)
     {
         var network = await networks.GetAsync(nic.NetworkId, ct) ?? throw new NotFoundException($"Network {nic.NetworkId} was not found.");
         var group = await groups.GetAsync(nic.SecurityGroupId, ct) ?? throw new NotFoundException($"Security group {nic.SecurityGroupId} was not found.");

@@ -80,7 +80,7 @@ public sealed class NetworkService(INetworkStore networks, HostConnections conne
     /// Makes sure the network runs on the host with the NIC's address reserved for its MAC: defined with every
     /// reservation when missing, started when stopped, the reservation added live otherwise.
     /// </summary>
-    public async Task EnsureOnHostAsync(TenantNetwork network, MachineNic nic, Guid hostId, CancellationToken ct)
+    public async Task EnsureOnHostAsync(TenantNetwork network, NicAssignment nic, Guid hostId, CancellationToken ct)
     {
         var nics = await networks.ListNicsAsync(network.Id, ct);
         var xml = NetworkXmlBuilder.Build(network, nics);

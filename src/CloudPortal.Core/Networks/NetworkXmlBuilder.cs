@@ -8,7 +8,7 @@ namespace CloudPortal.Core.Networks;
 /// <summary>Builds a tenant network's libvirt XML with an <see cref="XmlWriter"/>: NAT or isolated, own bridge and /24.</summary>
 public static class NetworkXmlBuilder
 {
-    public static string Build(TenantNetwork network, IEnumerable<MachineNic> nics)
+    public static string Build(TenantNetwork network, IEnumerable<NicAssignment> nics)
     {
         var subnet = IPNetwork.Parse(network.Cidr);
         var builder = new StringBuilder();
@@ -47,7 +47,7 @@ public static class NetworkXmlBuilder
     }
 
     /// <summary>A DHCP reservation, also used alone with virNetworkUpdate on a running network.</summary>
-    public static string DhcpHost(MachineNic nic)
+    public static string DhcpHost(NicAssignment nic)
     {
         var builder = new StringBuilder();
         using (var xml = XmlWriter.Create(builder, new XmlWriterSettings { OmitXmlDeclaration = true }))
@@ -55,7 +55,7 @@ public static class NetworkXmlBuilder
         return builder.ToString();
     }
 
-    private static void WriteHost(XmlWriter xml, MachineNic nic)
+    private static void WriteHost(XmlWriter xml, NicAssignment nic)
     {
         xml.WriteStartElement("host");
         xml.WriteAttributeString("mac", nic.Mac);

@@ -26,7 +26,7 @@ public static class NetworkModes
 }
 
 /// <summary>A machine's NIC: its network, its fixed address (reserved in DHCP) and its security group.</summary>
-public sealed record MachineNic(Guid MachineId, Guid NetworkId, Guid SecurityGroupId, string Mac, string IpAddress);
+public sealed record NicAssignment(Guid MachineId, Guid NetworkId, Guid SecurityGroupId, string Mac, string IpAddress);
 
 /// <summary>The libvirt names of portal networks and filters; all start with "cpn" so they are easy to tell apart.</summary>
 public static class NetworkNames
@@ -58,9 +58,9 @@ public interface INetworkStore
     Task DeleteAsync(Guid id, CancellationToken ct);
 
     /// <summary>Records a NIC on the lowest free address of its network (from .10); returns it with address and MAC.</summary>
-    Task<MachineNic> AddNicAsync(Guid machineId, TenantNetwork network, Guid securityGroupId, CancellationToken ct);
-    Task<MachineNic?> GetNicAsync(Guid machineId, CancellationToken ct);
-    Task<IReadOnlyList<MachineNic>> ListNicsAsync(Guid networkId, CancellationToken ct);
+    Task<NicAssignment> AddNicAsync(Guid machineId, TenantNetwork network, Guid securityGroupId, CancellationToken ct);
+    Task<NicAssignment?> GetNicAsync(Guid machineId, CancellationToken ct);
+    Task<IReadOnlyList<NicAssignment>> ListNicsAsync(Guid networkId, CancellationToken ct);
     /// <summary>The addresses of the machines in a security group, for rules whose source is that group.</summary>
     Task<IReadOnlyList<string>> AddressesOfGroupAsync(Guid securityGroupId, CancellationToken ct);
 

@@ -22,6 +22,9 @@ public static class OperationKinds
 {
     public const string Create = "create";
     public const string Delete = "delete";
+    public const string Shutdown = "shutdown";
+    public const string Resize = "resize";
+    public const string Rename = "rename";
 }
 
 public sealed record OperationStep

@@ -6,7 +6,8 @@ public sealed class ConnectedFilter : IHostFilter
     public string Name => "connected";
 
     public string? Reject(PlacementRequest request, HostCandidate host) =>
-        !host.Connected ? "host is not connected"
+        request.DroppedHosts?.Contains(host.HostId) == true ? "host dropped while the machine was being created on it"
+        : !host.Connected ? "host is not connected"
         : host.Maintenance ? "host is in maintenance"
         : null;
 }

@@ -8,25 +8,43 @@ namespace CloudPortal.Core.Placement;
 
 /// <summary>
 /// Placement against the real cloud: builds a candidate per registered host from the store (settings), the live
-/// connections (state, hardware) and the machines already placed (allocation), then runs the engine of the cloud's mode.
+/// connections (state, hardware) and the machines already placed (allocation), then runs the engine of the tenant's
+/// mode (the cloud's unless the tenant overrides it).
 /// </summary>
-public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions, ITrustStore trust, IPlacementGroupStore groups, IOptions<PlacementOptions> options)
+public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, HostConnections connections, IPlacementStore decisions,
+    ITrustStore trust, IPlacementGroupStore groups, IOptions<PlacementOptions> options, IHostLoadSource load)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly PlacementEngine _pack = PlacementEngine.For(options.Value.WeightsFor(PlacementMode.Pack), load);
+    private readonly PlacementEngine _spread = PlacementEngine.For(options.Value.WeightsFor(PlacementMode.Spread), load);
 
-    public PlacementEngine Engine { get; } = PlacementEngine.For(options.Value.Mode);
+    public PlacementMode CloudMode => options.Value.Mode;
+
+    /// <summary>The cloud's engine.</summary>
+    public PlacementEngine Engine => EngineFor(CloudMode);
+
+    public PlacementEngine EngineFor(PlacementMode mode) => mode == PlacementMode.Spread ? _spread : _pack;
+
+    /// <summary>The mode a tenant's machines are placed by: its own when set, else the cloud's.</summary>
+    public PlacementMode ModeOf(Guid tenantId, TrustSettings settings) =>
+        settings.TenantModes.TryGetValue(tenantId, out var mode) ? mode : CloudMode;
+
+    private PlacementEngine EngineOf(Guid tenantId, TrustSettings settings) => EngineFor(ModeOf(tenantId, settings));
 
     public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(CancellationToken ct) =>
         await CandidatesAsync(await trust.LoadAsync(ct), ct);
 
-    private async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(TrustSettings settings, CancellationToken ct)
+    /// <summary>Two queries whatever the number of hosts and machines: the hosts, and every tenant's sums per host.</summary>
+    public async Task<IReadOnlyList<HostCandidate>> CandidatesAsync(TrustSettings settings, CancellationToken ct)
     {
-        var candidates = new List<HostCandidate>();
-        foreach (var host in await hosts.ListAsync(ct))
+        var registered = await hosts.ListAsync(ct);
+        // Every machine row holds its share of the host whatever its state: a stopped machine may start at any time.
+        var allocations = (await machines.ListAllocationsAsync(ct)).ToLookup(a => a.HostId);
+        var candidates = new List<HostCandidate>(registered.Count);
+        foreach (var host in registered)
         {
             var status = connections.GetStatus(host.Id);
-            // Every machine row holds its share of the host whatever its state: a stopped machine may start at any time.
-            var placed = await machines.ListByHostAsync(host.Id, ct);
+            var placed = allocations[host.Id];
             candidates.Add(new HostCandidate
             {
                 HostId = host.Id,
@@ -39,9 +57,9 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
                 CpuOvercommit = host.CpuOvercommit,
                 MemoryOvercommit = host.MemoryOvercommit,
                 Labels = host.Labels,
-                AllocatedVcpus = placed.Sum(m => m.Vcpus),
-                AllocatedMemoryMiB = placed.Sum(m => (long)m.MemoryMiB),
-                TenantsPresent = placed.Select(m => m.TenantId).Distinct().ToList(),
+                AllocatedVcpus = (int)placed.Sum(a => a.Vcpus),
+                AllocatedMemoryMiB = placed.Sum(a => a.MemoryMiB),
+                TenantsPresent = placed.Select(a => a.TenantId).Distinct().ToList(),
                 DedicatedTenantId = settings.DedicatedOwnerOf(host.Id),
             });
         }
@@ -61,13 +79,16 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
             throw new NotFoundException($"Placement group {id} was not found.");
         if (group.TenantId != caller.TenantId)
             throw ValidationFailedException.For("placementGroupId", "placementGroupId must name a placement group of the tenant the machine is created in.");
-        return new GroupPlacement(group.Name, group.Policy, group.Strict, await groups.MemberHostsAsync(id, ct));
+        return new GroupPlacement(group.Name, group.Policy, group.Strict, await groups.MemberHostsAsync(id, ct)) { Id = group.Id, Members = group.Members };
     }
+
+    public Task<IReadOnlySet<Guid>> GroupMembersExceptAsync(Guid groupId, Guid machineId, CancellationToken ct) =>
+        groups.MemberHostsAsync(groupId, machineId, ct);
 
     public async Task<PlacementExplanation> ExplainAsync(PlacementRequest request, CancellationToken ct)
     {
         var settings = await trust.LoadAsync(ct);
-        return Engine.Explain(request with { Trust = settings.For(request.TenantId) }, await CandidatesAsync(settings, ct));
+        return EngineOf(request.TenantId, settings).Explain(request with { Trust = settings.For(request.TenantId) }, await CandidatesAsync(settings, ct));
     }
 
     /// <summary>
@@ -79,11 +100,12 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
         var settings = await trust.LoadAsync(ct);
         request = request with { Trust = settings.For(request.TenantId) };
         var candidates = await CandidatesAsync(settings, ct);
-        var connected = candidates.Where(c => c.Connected).ToList();
+        var connected = candidates.Where(c => c.Connected && request.DroppedHosts?.Contains(c.HostId) != true).ToList();
         if (connected.Count == 0)
             throw new HostUnavailableException(candidates.Count == 0
                 ? "No host is registered: add one on the Hosts page."
-                : "No host is connected right now: " + string.Join("; ", candidates.Select(h => $"{h.Name}: {connections.GetStatus(h.HostId).LastError ?? "connecting"}")));
+                : "No host is connected right now: " + string.Join("; ", candidates.Select(h =>
+                    $"{h.Name}: {(request.DroppedHosts?.Contains(h.HostId) == true ? "dropped while placing" : connections.GetStatus(h.HostId).LastError ?? "connecting")}")));
 
         var errors = new ValidationErrors();
         var maxCpus = connected.Max(h => h.Cpus);
@@ -94,7 +116,7 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
             errors.Add("memoryMiB", $"memoryMiB must be at most {maxMemory}: no connected host has more memory.");
         errors.ThrowIfAny();
 
-        var explanation = Engine.Explain(request, candidates);
+        var explanation = EngineOf(request.TenantId, settings).Explain(request, candidates);
         if (explanation.Chosen is not { } chosen)
             throw new NoHostFitsException(
                 $"No host can take machine '{machineName}' ({request.Vcpus} vCPUs, {request.MemoryMiB} MiB): {explanation.Summary()}.", explanation);
@@ -109,18 +131,76 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
     public async Task<(int Fits, PlacementExplanation? Refusal)> PlanAsync(PlacementRequest request, int count, CancellationToken ct)
     {
         var settings = await trust.LoadAsync(ct);
+        var engine = EngineOf(request.TenantId, settings);
         request = request with { Trust = settings.For(request.TenantId) };
         var hosts = (await CandidatesAsync(settings, ct)).ToList();
         var members = request.Group?.MemberHosts.ToHashSet();
         for (var i = 0; i < count; i++)
         {
             var current = members is null ? request : request with { Group = request.Group! with { MemberHosts = members } };
-            if (Engine.Place(current, hosts) is not { } chosen)
-                return (i, Engine.Explain(current, hosts));
+            if (engine.Place(current, hosts) is not { } chosen)
+                return (i, engine.Explain(current, hosts));
             hosts[hosts.IndexOf(chosen)] = chosen.With(current);
             members?.Add(chosen.HostId);
         }
         return (count, null);
+    }
+
+    /// <summary>
+    /// Checks a move of a machine to another host against every policy, as if it were placed there now: the machine's
+    /// own share is taken off its current host first, and its group counts only the other members. Returns the
+    /// target's verdict; 409 naming the filter and reason when the target is refused, 404 for an unknown host.
+    /// </summary>
+    public async Task<HostVerdict> CheckMoveAsync(Machine machine, Guid targetHostId, CancellationToken ct)
+    {
+        var settings = await trust.LoadAsync(ct);
+        var candidates = await CandidatesAsync(settings, ct);
+        var target = candidates.FirstOrDefault(c => c.HostId == targetHostId)
+            ?? throw new NotFoundException($"Host {targetHostId} was not found.");
+        if (targetHostId == machine.HostId)
+            throw new ConflictException($"Machine '{machine.Name}' is already on host {target.Name}.");
+        var request = new PlacementRequest(machine.TenantId, machine.Vcpus, machine.MemoryMiB) { Trust = settings.For(machine.TenantId) };
+        if (machine.PlacementGroupId is { } groupId && await groups.GetAsync(groupId, ct) is { } group)
+        {
+            request = request with
+            {
+                Group = new GroupPlacement(group.Name, group.Policy, group.Strict, await groups.MemberHostsAsync(groupId, machine.Id, ct))
+                    { Id = group.Id, Members = group.Members - 1 },
+            };
+        }
+        var verdict = EngineOf(machine.TenantId, settings).Explain(request, [target]).Hosts[0];
+        if (!verdict.Eligible)
+            throw new ConflictException($"Machine '{machine.Name}' cannot move to host {target.Name}: {verdict.Filter}: {verdict.Reason}.");
+        return verdict;
+    }
+
+    /// <summary>
+    /// How many hosts the tenant may use under the given settings: not in maintenance and allowed by the trust policy
+    /// as the hosts are occupied now; the others counted by why not, for messages that name the numbers.
+    /// </summary>
+    public async Task<HostAllowance> AllowanceAsync(Guid tenantId, TrustSettings settings, CancellationToken ct)
+    {
+        var candidates = await CandidatesAsync(settings, ct);
+        var request = new PlacementRequest(tenantId, 0, 0) { Trust = settings.For(tenantId) };
+        var refused = new Dictionary<string, int>();
+        var allowed = 0;
+        foreach (var host in candidates)
+        {
+            var why = host.Maintenance ? "in maintenance" : TrustFilter.Check(request, host) switch
+            {
+                null => null,
+                TrustRefusal.NotAssigned => "not assigned to the dedicated tenant",
+                TrustRefusal.DedicatedToOther => "dedicated to another tenant",
+                TrustRefusal.SharedWithOthers => "running other tenants' machines while the tenant is exclusive",
+                TrustRefusal.ExclusiveNeighbour => "running an exclusive tenant's machines",
+                _ => "running machines of a tenant kept apart from it",
+            };
+            if (why is null)
+                allowed++;
+            else
+                refused[why] = refused.GetValueOrDefault(why) + 1;
+        }
+        return new HostAllowance(allowed, candidates.Count, refused);
     }
 
     public Task<bool> RecordAsync(Guid machineId, PlacementExplanation explanation, CancellationToken ct) =>
@@ -133,4 +213,13 @@ public sealed class HostPlacement(IHostStore hosts, IMachineStore machines, Host
 
     public static PlacementExplanation FromJson(string json) =>
         JsonSerializer.Deserialize<PlacementExplanation>(json, Json) ?? new PlacementExplanation([]);
+}
+
+/// <summary>How many of the cloud's hosts a tenant may use, and the others by reason ("in maintenance": 1).</summary>
+public sealed record HostAllowance(int Allowed, int Total, IReadOnlyDictionary<string, int> Refused)
+{
+    /// <summary>"1 of 3 hosts (1 in maintenance, 1 dedicated to another tenant)".</summary>
+    public string Describe() =>
+        $"{Allowed} of {Total} host{(Total == 1 ? "" : "s")}" +
+        (Refused.Count == 0 ? "" : $" ({string.Join(", ", Refused.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Value} {r.Key}"))})");
 }

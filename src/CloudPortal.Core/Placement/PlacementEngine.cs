@@ -22,6 +22,22 @@ public sealed class PlacementEngine(IReadOnlyList<IHostFilter> filters, IReadOnl
         _ => [new WeightedWeigher(new PackWeigher(), 1.0), new WeightedWeigher(new GroupWeigher(), 1.0)],
     });
 
+    /// <summary>The engine of configured weights; a weigher of weight 0 is left out (it could change nothing).</summary>
+    public static PlacementEngine For(PlacementWeights weights, IHostLoadSource load)
+    {
+        var weighers = new List<WeightedWeigher>(4);
+        void Add(IHostWeigher weigher, double weight)
+        {
+            if (weight != 0.0)
+                weighers.Add(new WeightedWeigher(weigher, weight));
+        }
+        Add(new PackWeigher(), weights.Pack);
+        Add(new SpreadWeigher(), weights.Spread);
+        Add(new LoadAwareWeigher(load), weights.Load);
+        Add(new GroupWeigher(), weights.Group);
+        return new PlacementEngine(DefaultFilters, weighers);
+    }
+
     // Arrays, not the interfaces: Place runs filters and weighers millions of times in a batch, and a foreach over
     // IReadOnlyList allocates an enumerator on every call.
     private readonly IHostFilter[] _filters = [.. filters];
@@ -62,7 +78,13 @@ public sealed class PlacementEngine(IReadOnlyList<IHostFilter> filters, IReadOnl
             if (filter.Reject(request, host) is { } reason)
                 return new HostVerdict(host.HostId, host.Name, false, filter.Name, reason, null);
         }
-        return new HostVerdict(host.HostId, host.Name, true, null, null, Score(request, host));
+        var parts = new WeigherScore[_weighers.Length];
+        for (var i = 0; i < _weighers.Length; i++)
+        {
+            var (weigher, weight) = (_weighers[i].Weigher, _weighers[i].Weight);
+            parts[i] = new WeigherScore(weigher.Name, weight, weigher.Score(request, host), (weigher as IExplainingWeigher)?.Note(request, host));
+        }
+        return new HostVerdict(host.HostId, host.Name, true, null, null, Score(request, host)) { Weights = parts };
     }
 
     private bool Passes(PlacementRequest request, HostCandidate host)

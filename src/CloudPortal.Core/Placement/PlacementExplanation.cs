@@ -3,7 +3,14 @@ using System.Text.Json.Serialization;
 namespace CloudPortal.Core.Placement;
 
 /// <summary>What placement thought of one host: dropped by a filter (and why), or eligible with a score.</summary>
-public sealed record HostVerdict(Guid HostId, string Name, bool Eligible, string? Filter, string? Reason, double? Score);
+public sealed record HostVerdict(Guid HostId, string Name, bool Eligible, string? Filter, string? Reason, double? Score)
+{
+    /// <summary>How the score of an eligible host was made: each weigher's score, weight and note ("no measurement").</summary>
+    public IReadOnlyList<WeigherScore>? Weights { get; init; }
+}
+
+/// <summary>One weigher's part in a host's score: it adds Weight × Score.</summary>
+public sealed record WeigherScore(string Name, double Weight, double Score, string? Note);
 
 /// <summary>
 /// Every host and the verdict on it, the best first: eligible hosts by score (ties by name), then the dropped ones by name.

@@ -24,6 +24,9 @@ public sealed record GroupPlacement(string Name, string Policy, bool Strict, IRe
 {
     public bool StrictAffinity => Strict && Policy == PlacementGroupPolicies.Affinity;
     public bool StrictAntiAffinity => Strict && Policy == PlacementGroupPolicies.AntiAffinity;
+    public Guid Id { get; init; }
+    /// <summary>How many machines the group holds (not hosts: a group may have several on one host).</summary>
+    public int Members { get; init; }
 }
 
 public interface IPlacementGroupStore
@@ -31,9 +34,15 @@ public interface IPlacementGroupStore
     /// <summary>A name already taken in the tenant is a <see cref="Common.ConflictException"/>.</summary>
     Task InsertAsync(PlacementGroup group, CancellationToken ct);
     Task<IReadOnlyList<PlacementGroup>> ListAsync(Guid tenantId, CancellationToken ct);
+    /// <summary>The machines in each of the tenant's groups, by name: one query for a whole page of groups.</summary>
+    Task<ILookup<Guid, string>> MemberNamesAsync(Guid tenantId, CancellationToken ct);
+    /// <summary>Every tenant's strict anti-affinity groups that hold machines: the ones a policy change can overfill.</summary>
+    Task<IReadOnlyList<PlacementGroup>> ListStrictAntiAffinityAsync(CancellationToken ct);
     Task<PlacementGroup?> GetAsync(Guid id, CancellationToken ct);
     /// <summary>The hosts the group's machines are on.</summary>
     Task<IReadOnlySet<Guid>> MemberHostsAsync(Guid id, CancellationToken ct);
+    /// <summary>The hosts the group's other machines are on: where a member that moves must (not) go.</summary>
+    Task<IReadOnlySet<Guid>> MemberHostsAsync(Guid id, Guid exceptMachineId, CancellationToken ct);
     /// <summary>Deletes an empty group; one with machines is a <see cref="Common.ConflictException"/>.</summary>
     Task DeleteAsync(Guid id, CancellationToken ct);
 }

@@ -9,6 +9,11 @@ public sealed class PlacementGroupService(IPlacementGroupStore groups, IAuditLog
 {
     public Task<IReadOnlyList<PlacementGroup>> ListAsync(Caller caller, CancellationToken ct) => groups.ListAsync(caller.TenantId, ct);
 
+    /// <summary>The names of the machines in each of the caller's tenant's groups.</summary>
+    public Task<ILookup<Guid, string>> MemberNamesAsync(Caller caller, CancellationToken ct) => groups.MemberNamesAsync(caller.TenantId, ct);
+
+    public static bool MayChange(Caller caller) => Roles.MayChangeMachines(caller.Role);
+
     public async Task<PlacementGroup> GetAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var group = await groups.GetAsync(id, ct);

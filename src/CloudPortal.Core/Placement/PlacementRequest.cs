@@ -10,4 +10,7 @@ public sealed record PlacementRequest(Guid TenantId, int Vcpus, int MemoryMiB, I
 
     /// <summary>The placement group the machine joins, with where its machines already are; null for none.</summary>
     public GroupPlacement? Group { get; init; }
+
+    /// <summary>Hosts that dropped while this machine was being placed on them: the choice is re-run without them.</summary>
+    public IReadOnlySet<Guid>? DroppedHosts { get; init; }
 }

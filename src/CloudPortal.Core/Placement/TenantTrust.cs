@@ -30,6 +30,29 @@ public sealed record TrustSettings(
     IReadOnlyDictionary<Guid, Guid> DedicatedHosts,
     IReadOnlyList<(Guid A, Guid B)> ApartPairs)
 {
+    /// <summary>Tenants that override the cloud's placement mode.</summary>
+    public IReadOnlyDictionary<Guid, PlacementMode> TenantModes { get; init; } = new Dictionary<Guid, PlacementMode>();
+
+    /// <summary>The same settings with one tenant's isolation changed: what a policy change would make them.</summary>
+    public TrustSettings WithIsolation(Guid tenantId, string isolation)
+    {
+        var tenants = Tenants.ToDictionary();
+        tenants[tenantId] = (tenants.TryGetValue(tenantId, out var t) ? t.Name : "this tenant", isolation);
+        return this with { Tenants = tenants };
+    }
+
+    public TrustSettings WithoutHost(Guid hostId) =>
+        this with { DedicatedHosts = DedicatedHosts.Where(p => p.Key != hostId).ToDictionary() };
+
+    public TrustSettings WithHost(Guid hostId, Guid tenantId) =>
+        this with { DedicatedHosts = new Dictionary<Guid, Guid>(DedicatedHosts) { [hostId] = tenantId } };
+
+    public TrustSettings WithApart(Guid a, Guid b) => this with { ApartPairs = [.. ApartPairs, (a, b)] };
+
+    public string NameOf(Guid tenantId) => Tenants.TryGetValue(tenantId, out var t) ? t.Name : tenantId.ToString();
+
+    public int HostsAssignedTo(Guid tenantId) => DedicatedHosts.Count(p => p.Value == tenantId);
+
     /// <summary>
     /// The tenant a host is reserved for: assigned to it and the tenant dedicated. An assignment to a tenant that is
     /// (no longer) dedicated reserves nothing, so switching a tenant back to shared frees its hosts at once.
@@ -51,6 +74,8 @@ public interface ITrustStore
 {
     Task<TrustSettings> LoadAsync(CancellationToken ct);
     Task SetIsolationAsync(Guid tenantId, string isolation, CancellationToken ct);
+    /// <summary>Sets or (null) clears the tenant's own placement mode.</summary>
+    Task SetPlacementModeAsync(Guid tenantId, PlacementMode? mode, CancellationToken ct);
     /// <summary>Assigns the host to the tenant; a host already assigned to another tenant is a <see cref="Common.ConflictException"/>.</summary>
     Task AssignHostAsync(Guid hostId, Guid tenantId, CancellationToken ct);
     Task<bool> UnassignHostAsync(Guid hostId, Guid tenantId, CancellationToken ct);

@@ -6,12 +6,20 @@ using CloudPortal.Core.Tenancy;
 namespace CloudPortal.Core.Placement;
 
 /// <summary>The administrator's trust settings between tenants and hosts: dedicated hosts and tenants kept apart.</summary>
-public sealed class TrustService(ITrustStore trust, ITenantStore tenants, IHostStore hosts, IAuditLog audit)
+public sealed class TrustService(ITrustStore trust, ITenantStore tenants, IHostStore hosts, PolicyConflicts conflicts, IAuditLog audit)
 {
+    /// <summary>Every tenant's isolation, the dedicated hosts and the pairs kept apart: the administrator's trust page.</summary>
+    public Task<TrustSettings> LoadAsync(Caller caller, CancellationToken ct)
+    {
+        EnsureAdmin(caller);
+        return trust.LoadAsync(ct);
+    }
+
     public Task AssignHostAsync(Caller caller, Guid hostId, Guid tenantId, CancellationToken ct) =>
         audit.RunAsync(caller, "host.assign", "host", hostId.ToString(), $"tenant {tenantId}", async () =>
         {
             await EnsureAsync(caller, hostId, tenantId, ct);
+            await conflicts.EnsureAssignAsync(hostId, tenantId, ct);
             await trust.AssignHostAsync(hostId, tenantId, ct);
         }, ct);
 
@@ -19,6 +27,7 @@ public sealed class TrustService(ITrustStore trust, ITenantStore tenants, IHostS
         audit.RunAsync(caller, "host.unassign", "host", hostId.ToString(), $"tenant {tenantId}", async () =>
         {
             await EnsureAsync(caller, hostId, tenantId, ct);
+            await conflicts.EnsureUnassignAsync(hostId, tenantId, ct);
             // Idempotent like any DELETE: an assignment that is not there is already removed.
             await trust.UnassignHostAsync(hostId, tenantId, ct);
         }, ct);
@@ -27,6 +36,7 @@ public sealed class TrustService(ITrustStore trust, ITenantStore tenants, IHostS
         audit.RunAsync(caller, "tenant.apart", "tenant", tenantId.ToString(), $"tenant {otherId}", async () =>
         {
             await EnsureTenantsAsync(caller, tenantId, otherId, ct);
+            await conflicts.EnsureApartAsync(tenantId, otherId, ct);
             await trust.KeepApartAsync(tenantId, otherId, ct);
         }, ct);
 

@@ -74,7 +74,7 @@ public static class QuotaResources
     /// a machine being created is held by its create reservation until it leaves that state.
     /// </summary>
     public static bool IsChargedRunning(MachineState state) =>
-        state is MachineState.Running or MachineState.Paused or MachineState.Migrating;
+        state is MachineState.Running or MachineState.Paused or MachineState.Migrating or MachineState.Stopping;
 
     /// <summary>Whether a machine in this state is in the defined usage (otherwise its create reservation holds it).</summary>
     public static bool IsChargedDefined(MachineState state) => state != MachineState.Provisioning;

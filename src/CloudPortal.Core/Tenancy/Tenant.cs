@@ -7,6 +7,8 @@ public sealed record Tenant
     public bool Disabled { get; init; }
     /// <summary>shared, exclusive or dedicated: see <see cref="Placement.TenantIsolation"/>.</summary>
     public string Isolation { get; init; } = Placement.TenantIsolation.Shared;
+    /// <summary>"pack" or "spread" when the tenant overrides the cloud's placement mode; null to follow it.</summary>
+    public string? PlacementMode { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 }
 

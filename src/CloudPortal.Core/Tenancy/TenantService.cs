@@ -6,7 +6,7 @@ using CloudPortal.Core.Placement;
 namespace CloudPortal.Core.Tenancy;
 
 /// <summary>Tenants: created, renamed, disabled and deleted by cloud administrators; seen by their members.</summary>
-public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships, ITrustStore trust, IAuditLog audit)
+public sealed class TenantService(ITenantStore tenants, IMembershipStore memberships, ITrustStore trust, PolicyConflicts conflicts, IAuditLog audit)
 {
     public async Task<IReadOnlyList<Tenant>> ListAsync(Caller caller, CancellationToken ct)
     {
@@ -43,10 +43,17 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
         UpdateAsync(caller, id, name, disabled, null, ct);
 
     public Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, CancellationToken ct) =>
-        audit.RunAsync(caller, "tenant.update", "tenant", id.ToString(), name, () => UpdateCoreAsync(caller, id, name, disabled, isolation, ct),
-            t => $"name {t.Name}, {(t.Disabled ? "disabled" : "active")}, isolation {t.Isolation}", ct);
+        UpdateAsync(caller, id, name, disabled, isolation, null, ct);
 
-    private async Task<Tenant> UpdateCoreAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, CancellationToken ct)
+    /// <param name="placementMode">"pack" or "spread" to override the cloud's mode, "cloud" to follow it again, null to leave it.</param>
+    public Task<Tenant> UpdateAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, string? placementMode, CancellationToken ct) =>
+        audit.RunAsync(caller, "tenant.update", "tenant", id.ToString(), name, () => UpdateCoreAsync(caller, id, name, disabled, isolation, placementMode, ct),
+            t => $"name {t.Name}, {(t.Disabled ? "disabled" : "active")}, isolation {t.Isolation}, placement {t.PlacementMode ?? CloudPlacementMode}", ct);
+
+    /// <summary>The value of placementMode that drops a tenant's own mode: its machines follow the cloud's again.</summary>
+    public const string CloudPlacementMode = "cloud";
+
+    private async Task<Tenant> UpdateCoreAsync(Caller caller, Guid id, string? name, bool? disabled, string? isolation, string? placementMode, CancellationToken ct)
     {
         EnsureAdmin(caller);
         var tenant = await GetAsync(caller, id, ct);
@@ -55,7 +62,13 @@ public sealed class TenantService(ITenantStore tenants, IMembershipStore members
             ValidateName(name, errors);
         if (isolation is not null && !TenantIsolation.All.Contains(isolation, StringComparer.Ordinal))
             errors.Add("isolation", $"isolation must be one of {string.Join(", ", TenantIsolation.All)}.");
+        if (placementMode is not null && placementMode != CloudPlacementMode && PlacementModes.Parse(placementMode) is null)
+            errors.Add("placementMode", $"placementMode must be one of {string.Join(", ", PlacementModes.All)} or {CloudPlacementMode} (follow the cloud's).");
         errors.ThrowIfAny();
+        if (isolation is not null && isolation != tenant.Isolation)
+            await conflicts.EnsureIsolationAsync(id, isolation, ct);
+        if (placementMode is not null && placementMode != (tenant.PlacementMode ?? CloudPlacementMode))
+            await trust.SetPlacementModeAsync(id, PlacementModes.Parse(placementMode), ct);
         // Only new placements follow a changed policy; machines already placed stay until they move (then it is checked again).
         if (isolation is not null && isolation != tenant.Isolation)
             await trust.SetIsolationAsync(id, isolation, ct);

@@ -13,7 +13,8 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     private const string Columns = """
         id AS Id, name AS Name, tenant_id AS TenantId, owner_id AS OwnerId, host_id AS HostId, state AS State,
         vcpus AS Vcpus, memory_mib AS MemoryMiB, domain_uuid AS DomainUuid, last_error AS LastError,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, updated_at AS UpdatedAt,
+        (SELECT pg.group_id FROM machine_placement_groups pg WHERE pg.machine_id = machines.id) AS PlacementGroupId
         """;
 
     public Task InsertWithOperationAsync(Machine machine, Operation operation, CancellationToken ct) =>
@@ -110,6 +111,22 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             $"SELECT {Columns} FROM machines WHERE host_id = @hostId ORDER BY name", new { hostId }, cancellationToken: ct))).ToList();
     }
 
+    public async Task<IReadOnlyList<HostAllocation>> ListAllocationsAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<HostAllocation>(new CommandDefinition("""
+            SELECT host_id AS HostId, tenant_id AS TenantId, SUM(vcpus) AS Vcpus, SUM(memory_mib) AS MemoryMiB
+            FROM machines GROUP BY host_id, tenant_id
+            """, cancellationToken: ct))).ToList();
+    }
+
+    public async Task<bool> UpdateHostAsync(Guid id, Guid hostId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE machines SET host_id = @hostId, updated_at = @now WHERE id = @id", new { id, hostId, now = Clock.Now() }, cancellationToken: ct)) > 0;
+    }
+
     public async Task<int> CountRunningByHostAsync(Guid hostId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -148,7 +165,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         var before = await ChargeRowAsync(connection, transaction, id, ct);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE machines SET state = @state, last_error = NULL, updated_at = @now
-            WHERE id = @id AND state NOT IN ('provisioning', 'deleting', 'migrating')
+            WHERE id = @id AND state NOT IN ('provisioning', 'deleting', 'migrating', 'stopping')
             """, new { id, state = transitional.ToContractName(), now = Clock.Now() }, transaction, cancellationToken: ct));
         if (changed != 1 || before is null)
             return false;
@@ -177,6 +194,57 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, release.Negate(), ct);
         }
         await transaction.CommitAsync(ct);
+    }
+
+    public async Task<bool> RenameAsync(Guid id, string from, string to, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        try
+        {
+            return await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE machines SET name = @to, updated_at = @now WHERE id = @id AND name = @from",
+                new { id, from, to, now = Clock.Now() }, cancellationToken: ct)) == 1;
+        }
+        catch (SqliteException ex) when (SqliteDatabase.IsUniqueViolation(ex))
+        {
+            throw new ConflictException($"A machine named '{to}' already exists in this tenant.");
+        }
+    }
+
+    public async Task<bool> ResizeAsync(Guid id, MachineState state, int fromVcpus, int fromMemoryMiB, int toVcpus, int toMemoryMiB,
+        bool checkQuota, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        // Immediate: the quota check and the update see the same figures, as a create's reservation does.
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
+        if (before is null || before.State != state.ToContractName() || before.Vcpus != fromVcpus || before.MemoryMiB != fromMemoryMiB)
+            return false;
+        var delta = new QuotaAmounts { Vcpus = toVcpus - fromVcpus, MemoryMiB = toMemoryMiB - fromMemoryMiB };
+        if (QuotaResources.IsChargedRunning(state))
+            delta += QuotaAmounts.RunningOf(toVcpus - fromVcpus, toMemoryMiB - fromMemoryMiB);
+        if (checkQuota)
+        {
+            var (limits, _) = await QuotaLedger.LimitsAsync(connection, transaction, before.TenantId, ct);
+            var used = await QuotaLedger.UsageAsync(connection, transaction, before.TenantId, ct)
+                + await QuotaLedger.ReservedAsync(connection, transaction, before.TenantId, ct);
+            // Only growth is checked against the pools (a shrink always fits); the caps apply to the new size whole.
+            var growth = new QuotaAmounts
+            {
+                Vcpus = Math.Max(0, delta.Vcpus), MemoryMiB = Math.Max(0, delta.MemoryMiB),
+                RunningVcpus = Math.Max(0, delta.RunningVcpus), RunningMemoryMiB = Math.Max(0, delta.RunningMemoryMiB),
+            };
+            var violations = QuotaRules.Violations(limits, used, growth, new MachineSize(toVcpus, toMemoryMiB));
+            if (violations.Count > 0)
+                throw new QuotaExceededException(violations);
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE machines SET vcpus = @toVcpus, memory_mib = @toMemoryMiB, updated_at = @now WHERE id = @id
+            """, new { id, toVcpus, toMemoryMiB, now = Clock.Now() }, transaction, cancellationToken: ct));
+        if (QuotaResources.IsChargedDefined(state))
+            await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, delta, ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     private sealed class ChargeRow

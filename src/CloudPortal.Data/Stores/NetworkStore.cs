@@ -83,7 +83,7 @@ public sealed class NetworkStore(SqliteDatabase database) : INetworkStore
         await transaction.CommitAsync(ct);
     }
 
-    public async Task<MachineNic> AddNicAsync(Guid machineId, TenantNetwork network, Guid securityGroupId, CancellationToken ct)
+    public async Task<NicAssignment> AddNicAsync(Guid machineId, TenantNetwork network, Guid securityGroupId, CancellationToken ct)
     {
         var subnet = IPNetwork.Parse(network.Cidr);
         await using var connection = await database.OpenForWriteAsync(ct);
@@ -95,7 +95,7 @@ public sealed class NetworkStore(SqliteDatabase database) : INetworkStore
         if (host > SubnetPool.LastHost)
             throw new ConflictException($"Network '{network.Name}' is full: all {SubnetPool.LastHost - SubnetPool.FirstHost + 1} addresses are in use.");
         var address = SubnetPool.Host(subnet, host);
-        var nic = new MachineNic(machineId, network.Id, securityGroupId, SubnetPool.MacFor(address), address.ToString());
+        var nic = new NicAssignment(machineId, network.Id, securityGroupId, SubnetPool.MacFor(address), address.ToString());
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO machine_nics (machine_id, network_id, security_group_id, mac, ip_address)
             VALUES (@MachineId, @NetworkId, @SecurityGroupId, @Mac, @IpAddress)
@@ -109,17 +109,17 @@ public sealed class NetworkStore(SqliteDatabase database) : INetworkStore
         FROM machine_nics
         """;
 
-    public async Task<MachineNic?> GetNicAsync(Guid machineId, CancellationToken ct)
+    public async Task<NicAssignment?> GetNicAsync(Guid machineId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<MachineNic>(new CommandDefinition(
+        return await connection.QuerySingleOrDefaultAsync<NicAssignment>(new CommandDefinition(
             $"{SelectNic} WHERE machine_id = @machineId", new { machineId }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<MachineNic>> ListNicsAsync(Guid networkId, CancellationToken ct)
+    public async Task<IReadOnlyList<NicAssignment>> ListNicsAsync(Guid networkId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return (await connection.QueryAsync<MachineNic>(new CommandDefinition(
+        return (await connection.QueryAsync<NicAssignment>(new CommandDefinition(
             $"{SelectNic} WHERE network_id = @networkId ORDER BY ip_address", new { networkId }, cancellationToken: ct))).ToList();
     }
 

@@ -36,6 +36,27 @@ public sealed class PlacementGroupStore(SqliteDatabase database) : IPlacementGro
             $"{Select} WHERE g.tenant_id = @tenantId ORDER BY g.name", new { tenantId }, cancellationToken: ct))).ToList();
     }
 
+    private sealed record MemberRow(Guid GroupId, string Name);
+
+    public async Task<ILookup<Guid, string>> MemberNamesAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<MemberRow>(new CommandDefinition("""
+            SELECT g.group_id AS GroupId, m.name AS Name FROM machine_placement_groups g JOIN machines m ON m.id = g.machine_id
+            WHERE m.tenant_id = @tenantId ORDER BY m.name
+            """, new { tenantId }, cancellationToken: ct))).ToLookup(r => r.GroupId, r => r.Name);
+    }
+
+    public async Task<IReadOnlyList<PlacementGroup>> ListStrictAntiAffinityAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<PlacementGroup>(new CommandDefinition($"""
+            {Select} WHERE g.strict = 1 AND g.policy = 'anti-affinity'
+              AND EXISTS (SELECT 1 FROM machine_placement_groups m WHERE m.group_id = g.id)
+            ORDER BY g.name
+            """, cancellationToken: ct))).ToList();
+    }
+
     public async Task<PlacementGroup?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -49,6 +70,15 @@ public sealed class PlacementGroupStore(SqliteDatabase database) : IPlacementGro
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""
             SELECT DISTINCT m.host_id FROM machine_placement_groups g JOIN machines m ON m.id = g.machine_id WHERE g.group_id = @id
             """, new { id }, cancellationToken: ct))).ToHashSet();
+    }
+
+    public async Task<IReadOnlySet<Guid>> MemberHostsAsync(Guid id, Guid exceptMachineId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition("""
+            SELECT DISTINCT m.host_id FROM machine_placement_groups g JOIN machines m ON m.id = g.machine_id
+            WHERE g.group_id = @id AND m.id <> @exceptMachineId
+            """, new { id, exceptMachineId }, cancellationToken: ct))).ToHashSet();
     }
 
     public async Task DeleteAsync(Guid id, CancellationToken ct)

@@ -136,11 +136,12 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
             SELECT count(*) AS Machines,
                    coalesce(sum(vcpus), 0) AS Vcpus,
                    coalesce(sum(memory_mib), 0) AS MemoryMiB,
-                   coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating') THEN vcpus ELSE 0 END), 0) AS RunningVcpus,
-                   coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating') THEN memory_mib ELSE 0 END), 0) AS RunningMemoryMiB
+                   coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating', 'stopping') THEN vcpus ELSE 0 END), 0) AS RunningVcpus,
+                   coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating', 'stopping') THEN memory_mib ELSE 0 END), 0) AS RunningMemoryMiB
             FROM machines
             WHERE tenant_id = @tenantId AND state <> 'provisioning'
-            """, new { tenantId }, transaction, cancellationToken: ct));
+            """, new { tenantId }, transaction, cancellationToken: ct))
+            + await ImageStore.UsageOfImagesAsync(connection, transaction, tenantId, ct);
         var drift = QuotaResources.All
             .Where(r => recorded.Of(r) != actual.Of(r))
             .Select(r => new QuotaDrift(r, recorded.Of(r), actual.Of(r)))

@@ -8,7 +8,7 @@ namespace CloudPortal.Data.Stores;
 
 public sealed class TenantStore(SqliteDatabase database) : ITenantStore
 {
-    private const string Columns = "id AS Id, name AS Name, disabled = 1 AS Disabled, isolation AS Isolation, created_at AS CreatedAt";
+    private const string Columns = "id AS Id, name AS Name, disabled = 1 AS Disabled, isolation AS Isolation, placement_mode AS PlacementMode, created_at AS CreatedAt";
 
     public async Task<IReadOnlyList<Tenant>> ListAsync(CancellationToken ct)
     {
@@ -66,6 +66,10 @@ public sealed class TenantStore(SqliteDatabase database) : ITenantStore
             "SELECT name FROM machines WHERE tenant_id = @id ORDER BY name LIMIT 21", new { id }, transaction, cancellationToken: ct))).ToList();
         if (owned.Count > 0)
             throw new ConflictException($"The tenant still owns machines: {UserStore.OwnedList(owned)}. Delete them first.");
+        var images = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM images WHERE tenant_id = @id ORDER BY name LIMIT 21", new { id }, transaction, cancellationToken: ct))).ToList();
+        if (images.Count > 0)
+            throw new ConflictException($"The tenant still owns images: {UserStore.OwnedList(images)}. Delete them first.");
         // Users who called this tenant home fall back to another tenant they belong to at their next sign-in.
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE users SET home_tenant_id = @defaultTenant WHERE home_tenant_id = @id",

@@ -6,7 +6,7 @@ namespace CloudPortal.Data.Stores;
 
 public sealed class TrustStore(SqliteDatabase database) : ITrustStore
 {
-    private sealed record TenantRow(Guid Id, string Name, string Isolation);
+    private sealed record TenantRow(Guid Id, string Name, string Isolation, string? PlacementMode);
     private sealed record HostRow(Guid HostId, Guid TenantId);
     private sealed record PairRow(Guid A, Guid B);
 
@@ -14,7 +14,7 @@ public sealed class TrustStore(SqliteDatabase database) : ITrustStore
     {
         await using var connection = await database.OpenAsync(ct);
         var tenants = await connection.QueryAsync<TenantRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, isolation AS Isolation FROM tenants", cancellationToken: ct));
+            "SELECT id AS Id, name AS Name, isolation AS Isolation, placement_mode AS PlacementMode FROM tenants", cancellationToken: ct));
         var hosts = await connection.QueryAsync<HostRow>(new CommandDefinition(
             "SELECT host_id AS HostId, tenant_id AS TenantId FROM host_tenants", cancellationToken: ct));
         var pairs = await connection.QueryAsync<PairRow>(new CommandDefinition(
@@ -22,7 +22,11 @@ public sealed class TrustStore(SqliteDatabase database) : ITrustStore
         return new TrustSettings(
             tenants.ToDictionary(t => t.Id, t => (t.Name, t.Isolation)),
             hosts.ToDictionary(h => h.HostId, h => h.TenantId),
-            pairs.Select(p => (p.A, p.B)).ToList());
+            pairs.Select(p => (p.A, p.B)).ToList())
+        {
+            TenantModes = tenants.Where(t => PlacementModes.Parse(t.PlacementMode) is not null)
+                .ToDictionary(t => t.Id, t => PlacementModes.Parse(t.PlacementMode)!.Value),
+        };
     }
 
     public async Task SetIsolationAsync(Guid tenantId, string isolation, CancellationToken ct)
@@ -30,6 +34,13 @@ public sealed class TrustStore(SqliteDatabase database) : ITrustStore
         await using var connection = await database.OpenForWriteAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE tenants SET isolation = @isolation WHERE id = @tenantId", new { tenantId, isolation }, cancellationToken: ct));
+    }
+
+    public async Task SetPlacementModeAsync(Guid tenantId, PlacementMode? mode, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenants SET placement_mode = @mode WHERE id = @tenantId", new { tenantId, mode = mode?.ToContractName() }, cancellationToken: ct));
     }
 
     public async Task AssignHostAsync(Guid hostId, Guid tenantId, CancellationToken ct)

@@ -41,6 +41,12 @@ internal static unsafe partial class Interop
     internal static partial int virDomainReboot(DomainHandle domain, uint flags);
 
     [LibraryImport(Lib)]
+    internal static partial int virDomainReset(DomainHandle domain, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainRename(DomainHandle domain, string newName, uint flags);
+
+    [LibraryImport(Lib)]
     internal static partial int virDomainManagedSave(DomainHandle domain, uint flags);
 
     [LibraryImport(Lib)]

@@ -8,7 +8,6 @@ using CloudPortal.Core.Placement;
 using CloudPortal.Data.Stores;
 using LibvirtSharp;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CloudPortal.Core.Tests.Integration;
 
@@ -74,10 +73,8 @@ public sealed class NetworkRealHostTests : IAsyncLifetime
         _groups = new SecurityGroupService(groupStore, networkStore, _portal.Connections, _portal.Audit);
         _attachments = new NetworkAttachments(networkStore, groupStore, _networks, _groups);
         _service = new MachineService(_portal.Machines, _portal.Operations, _portal.Connections, _portal.Executor, _portal.Events,
-            _portal.Installation, _portal.Audit, _portal.Quotas,
-            new HostPlacement(_portal.Hosts, _portal.Machines, _portal.Connections, new PlacementStore(db), new TrustStore(db),
-                new PlacementGroupStore(db), Options.Create(new PlacementOptions())),
-            NullLogger<MachineService>.Instance, _attachments);
+            _portal.Installation, _portal.Audit, _portal.Quotas, _portal.Placement,
+            new PolicyConflicts(_portal.Trust, _portal.Groups, _portal.Placement), NullLogger<MachineService>.Instance, _attachments);
     }
 
     public async Task DisposeAsync()

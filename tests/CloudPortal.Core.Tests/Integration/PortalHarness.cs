@@ -40,12 +40,19 @@ public sealed class PortalHarness : IAsyncDisposable
         Installation = new InstallationIdentity(Guid.NewGuid());
         Audit = new AuditLog(new AuditStore(Database), NullLogger<AuditLog>.Instance);
         Quotas = new QuotaStore(Database);
+        Trust = new TrustStore(Database);
+        Groups = new PlacementGroupStore(Database);
+        Placement = new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), Trust, Groups,
+            Options.Create(new PlacementOptions()), NoHostLoadSource.Instance);
         Service = new MachineService(Machines, Operations, Connections, Executor, Events, Installation, Audit, Quotas,
-            new HostPlacement(Hosts, Machines, Connections, new PlacementStore(Database), new TrustStore(Database), new PlacementGroupStore(Database), Options.Create(new PlacementOptions())), NullLogger<MachineService>.Instance);
+            Placement, new PolicyConflicts(Trust, Groups, Placement), NullLogger<MachineService>.Instance);
         HostService = new HostService(Hosts, Machines, Connections, Audit);
     }
 
     public string Directory { get; }
+    public TrustStore Trust { get; }
+    public PlacementGroupStore Groups { get; }
+    public HostPlacement Placement { get; }
     public AuditLog Audit { get; }
     public QuotaStore Quotas { get; }
     public SqliteDatabase Database { get; }
@@ -101,6 +108,9 @@ public sealed class PortalHarness : IAsyncDisposable
             $"host {uri} did not connect: {Connections.GetStatus(view.Host.Id).LastError}");
         return view.Host;
     }
+
+    /// <summary>Makes a host registered by the test itself the one created machines are cleaned up on.</summary>
+    public void UseHost(Host host) => Host = host;
 
     public async Task<(Machine Machine, Operation Operation)> CreateAsync(Caller caller, MachineRequest request)
     {

@@ -18,7 +18,7 @@ public sealed class NetworkXmlTests
     [Fact]
     public void Build_Nat_HasForwardBridgeSubnetAndReservations()
     {
-        var nic = new MachineNic(Guid.NewGuid(), Network("nat").Id, GroupId, "52:54:00:c8:07:0a", "10.200.7.10");
+        var nic = new NicAssignment(Guid.NewGuid(), Network("nat").Id, GroupId, "52:54:00:c8:07:0a", "10.200.7.10");
         var xml = XElement.Parse(NetworkXmlBuilder.Build(Network(NetworkModes.Nat), [nic]));
         Assert.Equal("cpnet-aaaaaaaabbbb", xml.Element("name")!.Value);
         Assert.Equal("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", xml.Element("uuid")!.Value);
@@ -141,7 +141,7 @@ public sealed class NetworkXmlTests
     public void DomainXml_WithNic_HasInterfaceOnNetworkWithFilterAndIp()
     {
         var machine = new Machine { Id = Guid.NewGuid(), Name = "web-1", TenantId = Guid.NewGuid(), Vcpus = 1, MemoryMiB = 64, DomainUuid = Guid.NewGuid() };
-        var nic = new MachineNic(machine.Id, Network("nat").Id, GroupId, "52:54:00:c8:07:0b", "10.200.7.11");
+        var nic = new NicAssignment(machine.Id, Network("nat").Id, GroupId, "52:54:00:c8:07:0b", "10.200.7.11");
         var xml = XElement.Parse(DomainXmlBuilder.Build(new DomainSpec(machine, "qemu",
             new PortalMetadata(Guid.NewGuid(), machine.Id, machine.TenantId, Guid.NewGuid()), nic)));
         var iface = Assert.Single(xml.Element("devices")!.Elements("interface"));

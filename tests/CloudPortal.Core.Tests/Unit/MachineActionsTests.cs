@@ -11,10 +11,11 @@ public sealed class MachineActionsTests
         { MachineAction.Start, [MachineState.Stopped, MachineState.Suspended] },
         { MachineAction.Shutdown, [MachineState.Running] },
         { MachineAction.Reboot, [MachineState.Running] },
-        { MachineAction.Poweroff, [MachineState.Running, MachineState.Paused, MachineState.Failed] },
+        { MachineAction.Poweroff, [MachineState.Running, MachineState.Paused, MachineState.Failed, MachineState.Stopping] },
         { MachineAction.Pause, [MachineState.Running] },
         { MachineAction.Resume, [MachineState.Paused] },
         { MachineAction.Suspend, [MachineState.Running, MachineState.Paused] },
+        { MachineAction.Reset, [MachineState.Running] },
     };
 
     [Theory]
@@ -36,7 +37,7 @@ public sealed class MachineActionsTests
     public void AllowedIn_Running_ShutdownPoweroffRebootPauseSuspend()
     {
         Assert.Equal(
-            [MachineAction.Shutdown, MachineAction.Poweroff, MachineAction.Reboot, MachineAction.Pause, MachineAction.Suspend],
+            [MachineAction.Shutdown, MachineAction.Poweroff, MachineAction.Reboot, MachineAction.Pause, MachineAction.Suspend, MachineAction.Reset],
             MachineActions.AllowedIn(MachineState.Running));
     }
 
@@ -47,6 +48,7 @@ public sealed class MachineActionsTests
     [InlineData(MachineState.Provisioning, false)]
     [InlineData(MachineState.Deleting, false)]
     [InlineData(MachineState.Migrating, false)]
+    [InlineData(MachineState.Stopping, false)]
     public void MayDelete_State_Expected(MachineState state, bool expected)
     {
         Assert.Equal(expected, MachineActions.MayDelete(state));
@@ -71,6 +73,75 @@ public sealed class MachineActionsTests
 
         MachineActions.EnsureAllowed(MachineAction.Resume, machine);
         Assert.Throws<ConflictException>(() => MachineActions.EnsureAllowed(MachineAction.Pause, machine));
+    }
+
+    [Fact]
+    public void AllowedIn_Stopping_OnlyPoweroff()
+    {
+        Assert.True(MachineState.Stopping.IsTransitional());
+        Assert.Equal([MachineAction.Poweroff], MachineActions.AllowedIn(MachineState.Stopping));
+    }
+
+    [Theory]
+    [InlineData(MachineState.Running, true, false)]
+    [InlineData(MachineState.Stopped, true, true)]
+    [InlineData(MachineState.Paused, false, false)]
+    [InlineData(MachineState.Suspended, false, false)]
+    [InlineData(MachineState.Stopping, false, false)]
+    [InlineData(MachineState.Provisioning, false, false)]
+    [InlineData(MachineState.Failed, false, false)]
+    public void RenameAndResize_State_AllowedOnlyWhereSensible(MachineState state, bool rename, bool resize)
+    {
+        Assert.Equal(rename, MachineActions.RenameAllowedFrom.Contains(state));
+        Assert.Equal(resize, MachineActions.ResizeAllowedFrom.Contains(state));
+    }
+
+    [Fact]
+    public void EnsureAllowed_ResizeWhileRunning_ConflictNamingStateAndWhatIsAllowed()
+    {
+        var machine = new Machine { Id = Guid.NewGuid(), Name = "db", State = MachineState.Running };
+
+        var ex = Assert.Throws<ConflictException>(() => MachineActions.EnsureAllowed("resize", MachineActions.ResizeAllowedFrom, machine));
+
+        Assert.Equal("Cannot resize machine 'db': it is running (allowed when stopped).", ex.Message);
+    }
+
+    [Fact]
+    public void Claims_SecondClaimWhileHeld_ConflictNamingTheFirst()
+    {
+        var claims = new MachineClaims();
+        var id = Guid.NewGuid();
+        using (claims.Claim(id, "web", "start"))
+        {
+            var ex = Assert.Throws<ConflictException>(() => claims.Claim(id, "web", "delete"));
+            Assert.Contains("busy with start", ex.Message);
+            using (claims.Claim(Guid.NewGuid(), "other", "start"))
+                Assert.True(claims.IsClaimed(id));
+        }
+        Assert.False(claims.IsClaimed(id));
+        using (claims.Claim(id, "web", "delete"))
+            Assert.True(claims.IsClaimed(id));
+    }
+
+    [Theory]
+    [InlineData("start", BulkAction.Start)]
+    [InlineData("SHUTDOWN", BulkAction.Shutdown)]
+    [InlineData("poweroff", BulkAction.Poweroff)]
+    [InlineData("delete", BulkAction.Delete)]
+    public void TryParseBulkAction_Name_Parses(string text, BulkAction expected)
+    {
+        Assert.True(MachineService.TryParseBulkAction(text, out var action));
+        Assert.Equal(expected, action);
+    }
+
+    [Theory]
+    [InlineData("pause")]
+    [InlineData("1")]
+    [InlineData("start,delete")]
+    [InlineData(null)]
+    public void TryParseBulkAction_NotABulkAction_False(string? text)
+    {
+        Assert.False(MachineService.TryParseBulkAction(text, out _));
     }
 
     [Theory]

@@ -54,7 +54,7 @@ public sealed record EndpointRule(
 
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
-        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup"
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
             or "network" or "securitygroup" or "securityrule");
 
     public override string ToString() => Key;
@@ -70,6 +70,9 @@ public static class AuthorizationMatrix
     private const string OnlyAdminSeesOthers = "ok 404 404 404";
     private const string Changers = "ok ok ok 403";
     private const string Managers = "ok ok 403 403";
+
+    /// <summary>A Body that <see cref="AuthorizationPortal.SendAsync"/> sends as a multipart upload of a small raw image named {name}.</summary>
+    public const string ImageUpload = "{image-upload:{name}}";
 
     /// <summary>Every endpoint under api/v1. An endpoint of the app missing here fails <c>EveryApiEndpoint_IsInTheMatrix</c>.</summary>
     public static readonly IReadOnlyList<EndpointRule> Rules =
@@ -96,6 +99,15 @@ public static class AuthorizationMatrix
         new("DELETE api/v1/machines/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine", Destroys: "id"),
         new("POST api/v1/machines/{id:guid}/{action}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine,action=action"),
         new("GET api/v1/machines/{id:guid}/placement", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        // Rename changes the fixture machine's name, which the leak check looks for: allowed cases rename a throw-away one.
+        new("POST api/v1/machines/{id:guid}/rename", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine",
+            Body: """{"name":"{name}"}""", Destroys: "id"),
+        // The fixture machine runs, so an allowed resize is the 409 "stopped only": past authorization, nothing changed.
+        new("POST api/v1/machines/{id:guid}/resize", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine",
+            Body: """{"vcpus":1,"memoryMiB":96}"""),
+        new("GET api/v1/machines/{id:guid}/operations", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        // Bulk names machines in the body: ids the caller may not see are per-item 404s inside a 200, like missing ones.
+        new("POST api/v1/machines/bulk", Access.Collection, Changers, Body: """{"ids":["6f1d0c1e-0000-4000-8000-000000000001"],"action":"start"}"""),
         // Placement: a dry run for those who may create machines.
         new("POST api/v1/placement/explain", Access.Collection, Changers, Body: """{"vcpus":1,"memoryMiB":64}"""),
         // Placement groups are tenant-owned like machines: changed by those who may change machines.
@@ -104,6 +116,16 @@ public static class AuthorizationMatrix
         new("POST api/v1/placement-groups", Access.Collection, Changers, Body: """{"name":"{name}","policy":"anti-affinity","strict":true}"""),
         new("GET api/v1/placement-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=placementgroup"),
         new("DELETE api/v1/placement-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=placementgroup", Destroys: "id"),
+        // Images: public ones are seen by all, private ones by their tenant; uploads are multipart ("{image-upload}" body).
+        // "Own" is the tenant's private image; only administrators publish or change public images.
+        new("GET api/v1/images", Access.Collection, All),
+        new("POST api/v1/images", Access.Collection, Changers, Body: ImageUpload),
+        new("GET api/v1/images/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=image"),
+        new("PATCH api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Body: "{}"),
+        new("DELETE api/v1/images/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=image", Destroys: "id"),
+        // Monitoring: a machine's series like the machine itself; a host's series are the fleet's, for administrators.
+        new("GET api/v1/machines/{id:guid}/metrics", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        new("GET api/v1/hosts/{id:guid}/metrics", Access.AdminOnly, AdminOnly, Resources: "id=host"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
         // Networks and security groups are tenant-owned like machines: changed by those who may change machines.
         new("GET api/v1/networks", Access.Collection, All),
@@ -118,6 +140,11 @@ public static class AuthorizationMatrix
             Body: """{"protocol":"tcp","portFrom":22,"sourceCidr":"10.9.0.0/16"}"""),
         new("DELETE api/v1/security-groups/{id:guid}/rules/{ruleId:guid}", Access.TenantScoped, Changers, "ok 404 404 403",
             Resources: "id=securitygroup,ruleId=securityrule", Destroys: "ruleId"),
+
+        // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
+        new("GET api/v1/sizes", Access.Collection, All),
+        new("POST api/v1/sizes", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("DELETE api/v1/sizes/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=size", Destroys: "id"),
 
         // Tenants.
         new("GET api/v1/tenants", Access.Collection, All),

@@ -126,8 +126,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "machine" when throwAway => (await portal.CreateRunningMachineAsync(tenant)).Machine.ToString(),
                 "machine" => tenant.MachineId.ToString(),
                 "operation" => tenant.OperationId.ToString(),
+                // Sizes are cloud-wide: every case gets its own, so an allowed delete never takes one another case uses.
+                "size" => (await portal.CreateSizeAsync()).ToString(),
                 "placementgroup" when throwAway => (await portal.CreatePlacementGroupAsync(tenant)).ToString(),
                 "placementgroup" => tenant.PlacementGroupId.ToString(),
+                "image" when throwAway => (await portal.UploadImageAsync(tenant)).ToString(),
+                "image" => tenant.ImageId.ToString(),
                 "network" when throwAway => (await portal.CreateNetworkAsync(tenant)).ToString(),
                 "network" => tenant.NetworkId.ToString(),
                 "securitygroup" when throwAway => (await portal.CreateSecurityGroupAsync(tenant)).ToString(),

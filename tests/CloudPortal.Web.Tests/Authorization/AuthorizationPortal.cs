@@ -16,6 +16,8 @@ public sealed class TenantFixture
     public string MachineName { get; set; } = "";
     public Guid OperationId { get; set; }
     public Guid PlacementGroupId { get; set; }
+    public Guid ImageId { get; set; }
+    public string ImageName { get; set; } = "";
     public Guid NetworkId { get; set; }
     public Guid SecurityGroupId { get; set; }
     public Guid SecurityRuleId { get; set; }
@@ -66,10 +68,11 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
-            .Append(B.MachineName);
+            .Append(B.MachineName)
+            .Append(B.ImageName);
 
     private async Task<TenantFixture> CreateTenantAsync(string prefix, string[] signedIn)
     {
@@ -83,6 +86,8 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.MachineName = PortalApi.UniqueName("authz");
         (tenant.MachineId, tenant.OperationId) = await CreateRunningMachineAsync(tenant, tenant.MachineName);
         tenant.PlacementGroupId = await CreatePlacementGroupAsync(tenant);
+        tenant.ImageName = PortalApi.UniqueName("authz-img");
+        tenant.ImageId = await UploadImageAsync(tenant, tenant.ImageName);
         tenant.NetworkId = await CreateNetworkAsync(tenant);
         tenant.SecurityGroupId = await CreateSecurityGroupAsync(tenant);
         tenant.SecurityRuleId = await CreateSecurityRuleAsync(tenant);
@@ -121,6 +126,14 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
+    /// <summary>A private raw image of the tenant, uploaded by its member.</summary>
+    public async Task<Guid> UploadImageAsync(TenantFixture tenant, string? name = null)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/images", tenant.Tokens["member"],
+            "{image-upload:" + (name ?? PortalApi.UniqueName("authz-img")) + "}");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
     public async Task<(Guid Id, string Username)> CreateUserAsync(Guid tenantId, string role)
     {
         var username = PortalApi.UniqueName("u");
@@ -141,6 +154,14 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         return (machine.GetProperty("id").GetGuid(), Guid.Parse(operationId));
     }
 
+    /// <summary>A public size defined by the administrator.</summary>
+    public async Task<Guid> CreateSizeAsync()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/sizes", AdminToken,
+            $$"""{"name":"{{PortalApi.UniqueName("size")}}","vcpus":1,"memoryMiB":64}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
     public async Task<Guid> CreateTenantAsync()
     {
         using var response = await SendAsync(HttpMethod.Post, "/api/v1/tenants", AdminToken, $$"""{"name":"{{PortalApi.UniqueName("t")}}"}""");
@@ -158,7 +179,21 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         using var request = new HttpRequestMessage(method, path);
         if (token is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        if (body is not null)
+        if (body is not null && body.StartsWith("{image-upload:", StringComparison.Ordinal))
+        {
+            // Random sectors, so that every upload is its own content; 4 KiB is a whole number of sectors: a raw disk.
+            var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4096);
+            // A zero first sector cannot carry another format's magic, so qemu-img always probes it as raw.
+            Array.Clear(bytes, 0, 512);
+            var disk = new ByteArrayContent(bytes);
+            disk.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            request.Content = new MultipartFormDataContent
+            {
+                { new StringContent(body["{image-upload:".Length..^1]), "name" },
+                { disk, "file", "disk.raw" },
+            };
+        }
+        else if (body is not null)
             request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         var response = await Client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();

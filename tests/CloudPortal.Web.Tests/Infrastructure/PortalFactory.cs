@@ -72,10 +72,16 @@ public abstract class PortalFixture(string localHostUri) : IAsyncLifetime
     public HttpClient Admin { get; private set; } = default!;
     public JsonElement Host { get; private set; }
 
+    /// <summary>
+    /// How long the first host may take to connect: its KVM probe asks libvirtd for KVM domain capabilities, which a
+    /// loaded machine (several test runs, guests under TCG) has been seen to take 30-60 s to answer.
+    /// </summary>
+    protected virtual TimeSpan ConnectTimeout => TimeSpan.FromSeconds(60);
+
     public virtual async Task InitializeAsync()
     {
         Admin = await Factory.AdminAsync();
-        Host = await PortalApi.WaitHostStateAsync(Admin, h => h.GetProperty("uri").GetString() == localHostUri, "connected", TimeSpan.FromSeconds(20));
+        Host = await PortalApi.WaitHostStateAsync(Admin, h => h.GetProperty("uri").GetString() == localHostUri, "connected", ConnectTimeout);
     }
 
     public virtual async Task DisposeAsync()

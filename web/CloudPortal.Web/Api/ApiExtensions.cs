@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using CloudPortal.Web.Audit;
+using CloudPortal.Web.Images;
 using Scalar.AspNetCore;
 
 namespace CloudPortal.Web.Api;
@@ -38,6 +39,9 @@ public static class ApiExtensions
         api.MapSecurityGroupEndpoints();
         api.MapAuditEndpoints();
         api.MapQuotaEndpoints();
+        api.MapImageEndpoints();
+        Monitoring.MetricsEndpoints.MapMetricsEndpoints(api);
+        api.MapSizeEndpoints();
         return app;
     }
 

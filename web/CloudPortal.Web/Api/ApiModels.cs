@@ -26,17 +26,46 @@ public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus,
 /// <summary>The machines a batch created (each with its create operation) and, for the rest, why not.</summary>
 public sealed record MachineBatchResultDto(IReadOnlyList<MachineDto> Items, IReadOnlyList<string> NotCreated);
 
+/// <summary>The optional body of an action: timeoutSeconds for shutdown (when the guest is powered off if still running).</summary>
+public sealed record MachineActionDto(int? TimeoutSeconds);
+
+public sealed record MachineRenameDto(string? Name);
+
+public sealed record MachineResizeDto(int? Vcpus, int? MemoryMiB);
+
+/// <summary>POST /machines/bulk: action is start, shutdown, poweroff or delete.</summary>
+public sealed record MachineBulkDto(IReadOnlyList<Guid>? Ids, string? Action);
+
+/// <summary>One machine's outcome: status as its single request would answer; machine when it is known, else error.</summary>
+public sealed record MachineBulkItemDto(
+    Guid Id, int Status,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] MachineDto? Machine,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Guid? OperationId,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Error)
+{
+    public static MachineBulkItemDto From(BulkItemResult r) =>
+        new(r.Id, r.Status, r.Machine is null ? null : MachineDto.From(r.Machine, r.OperationId), r.OperationId, r.Error);
+}
+
+public sealed record MachineBulkResultDto(IReadOnlyList<MachineBulkItemDto> Items);
+
 public sealed record HostVerdictDto(
     Guid HostId, string Name, bool Eligible,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Filter,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Reason,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? Score,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WeigherScoreDto>? Weights = null);
+
+/// <summary>One weigher's part of an eligible host's score (weight × score), with a note such as "no measurement".</summary>
+public sealed record WeigherScoreDto(string Name, double Weight, double Score,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Note);
 
 /// <summary>Every host, best first, with the filter that dropped it and why, or its score.</summary>
 public sealed record PlacementDto(IReadOnlyList<HostVerdictDto> Hosts)
 {
     public static PlacementDto From(CloudPortal.Core.Placement.PlacementExplanation e) => new(e.Hosts
-        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null))
+        .Select(h => new HostVerdictDto(h.HostId, h.Name, h.Eligible, h.Filter, h.Reason, h.Score is { } s ? Math.Round(s, 4) : null,
+            h.Weights?.Select(w => new WeigherScoreDto(w.Name, w.Weight, Math.Round(w.Score, 4), w.Note)).ToList()))
         .ToList());
 }
 

@@ -81,15 +81,71 @@ public static class MachineEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
 
-        machines.MapPost("/{id:guid}/{action}", async (Guid id, string action, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        machines.MapPost("/{id:guid}/{action}", async (Guid id, string action, MachineActionDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
         {
             if (!MachineActions.TryParse(action, out var parsed))
-                throw new NotFoundException($"There is no machine action '{action}'; use one of {string.Join(", ", Enum.GetNames<MachineAction>().Select(n => n.ToLowerInvariant()))}.");
-            return MachineDto.From(await service.ActAsync(user.ToCaller(), id, parsed, ct));
+                throw new NotFoundException($"There is no machine action '{action}'; use one of {string.Join(", ", Enum.GetNames<MachineAction>().Select(n => n.ToLowerInvariant()))}, rename or resize.");
+            if (parsed == MachineAction.Shutdown)
+            {
+                var (machine, operation) = await service.ShutdownAsync(user.ToCaller(), id, body?.TimeoutSeconds, ct);
+                return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
+            }
+            if (body?.TimeoutSeconds is not null)
+                throw ValidationFailedException.For("timeoutSeconds", "timeoutSeconds applies to shutdown only.");
+            return Results.Ok(MachineDto.From(await service.ActAsync(user.ToCaller(), id, parsed, ct)));
         })
-        .WithSummary("start, shutdown, poweroff, reboot, pause, resume or suspend; 409 naming the state when not allowed in it.")
+        .WithSummary("start, shutdown, poweroff, reboot, reset, pause, resume or suspend; 409 naming the state when not allowed in it. " +
+            "shutdown answers 202: the machine is stopping, the guest is asked to shut down and powered off after " +
+            "timeoutSeconds (optional body {\"timeoutSeconds\"}, default 60); the operation's journal says when.")
+        .Produces<MachineDto>()
+        .Produces<MachineDto>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
+
+        machines.MapPost("/{id:guid}/rename", async (Guid id, MachineRenameDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            var (machine, operation) = await service.RenameAsync(user.ToCaller(), id, body?.Name, ct);
+            return MachineDto.From(machine, operation.Id);
+        })
+        .WithSummary("Rename a running or stopped machine (unique in the tenant). Stopped: the libvirt domain is renamed too; " +
+            "running: only the portal's name changes. 409 naming the state otherwise.")
+        .Produces<MachineDto>()
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        machines.MapPost("/{id:guid}/resize", async (Guid id, MachineResizeDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            var (machine, operation) = await service.ResizeAsync(user.ToCaller(), id, body?.Vcpus, body?.MemoryMiB, ct);
+            return MachineDto.From(machine, operation.Id);
+        })
+        .WithSummary("New vCPUs and/or memory for a stopped machine, within the host's CPUs and memory and the tenant's caps and quota; " +
+            "the domain is redefined. 409 naming the state when not stopped.")
+        .Produces<MachineDto>()
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        machines.MapPost("/bulk", async (MachineBulkDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with ids and action is required.");
+            var results = await service.BulkAsync(user.ToCaller(), body.Ids, body.Action, null, ct);
+            return new MachineBulkResultDto(results.Select(MachineBulkItemDto.From).ToList());
+        })
+        .WithSummary("One action (start, shutdown, poweroff or delete) on up to 100 machines: 200 with each machine's outcome " +
+            "(status as its single request would answer, the machine, the operation or the error), in the order of ids.")
+        .Produces<MachineBulkResultDto>()
+        .ProducesValidationProblem();
+
+        machines.MapGet("/{id:guid}/operations", async (Guid id, int? limit, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            var history = await service.HistoryAsync(user.ToCaller(), id, limit ?? 20, ct);
+            return new PageDto<OperationDto>(history.Select(h => OperationDto.From(h.Operation, h.Steps)).ToList(), null);
+        })
+        .WithSummary("The machine's operations, newest first, each with every step of its journal (?limit=, at most 100).")
+        .Produces<PageDto<OperationDto>>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -17,6 +17,7 @@ public sealed class PortalExceptionHandler(IProblemDetailsService problems, ILog
             BadHttpRequestException b => (400, "The request is not valid", b.Message, FieldFromJson(b)),
             NotFoundException n => (404, "Not found", n.Message, null),
             ConflictException c => (409, "Conflict", c.Message, null),
+            CloudPortal.Core.Images.UploadTooLargeException u => (413, "Upload too large", u.Message, null),
             QuotaExceededException q => (409, "Quota exceeded", string.Join("; ", q.Violations), null),
             ForbiddenException f => (403, "Forbidden", f.Message, null),
             UnauthorizedAccessException => (401, "Unauthorized", "Sign in first.", null),

@@ -25,8 +25,9 @@ public static class TenancyEndpoints
         }).WithSummary("Create a tenant (admin).").Produces<TenantDto>(StatusCodes.Status201Created).ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
         tenants.MapPatch("/{id:guid}", async (Guid id, TenantPatchDto? body, ClaimsPrincipal user, TenantService service, CancellationToken ct) =>
-            TenantDto.From(await service.UpdateAsync(user.ToCaller(), id, body?.Name, body?.Disabled, body?.Isolation, ct)))
-            .WithSummary("Rename, disable or enable a tenant, or set its isolation: shared, exclusive or dedicated (admin).").ProducesValidationProblem();
+            TenantDto.From(await service.UpdateAsync(user.ToCaller(), id, body?.Name, body?.Disabled, body?.Isolation, body?.PlacementMode, ct)))
+            .WithSummary("Rename, disable or enable a tenant, set its isolation (shared, exclusive or dedicated) or its placement mode (pack, spread or cloud) (admin).")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         tenants.MapPut("/{id:guid}/apart/{otherId:guid}", async (Guid id, Guid otherId, ClaimsPrincipal user, TrustService service, CancellationToken ct) =>
         {
             await service.KeepApartAsync(user.ToCaller(), id, otherId, ct);

@@ -3,14 +3,16 @@ using CloudPortal.Core.Tenancy;
 
 namespace CloudPortal.Web.Api;
 
-public sealed record TenantDto(Guid Id, string Name, bool Disabled, DateTimeOffset CreatedAt, string Isolation)
+/// <param name="PlacementMode">"pack" or "spread" when the tenant overrides the cloud's placement mode, else null.</param>
+public sealed record TenantDto(Guid Id, string Name, bool Disabled, DateTimeOffset CreatedAt, string Isolation, string? PlacementMode)
 {
-    public static TenantDto From(Tenant t) => new(t.Id, t.Name, t.Disabled, t.CreatedAt, t.Isolation);
+    public static TenantDto From(Tenant t) => new(t.Id, t.Name, t.Disabled, t.CreatedAt, t.Isolation, t.PlacementMode);
 }
 
 public sealed record TenantCreateDto(string? Name);
 
-public sealed record TenantPatchDto(string? Name, bool? Disabled, string? Isolation);
+/// <param name="PlacementMode">"pack", "spread", or "cloud" to follow the cloud's mode again.</param>
+public sealed record TenantPatchDto(string? Name, bool? Disabled, string? Isolation, string? PlacementMode = null);
 
 public sealed record MembershipDto(Guid UserId, string Username, Guid TenantId, string TenantName, string Role)
 {

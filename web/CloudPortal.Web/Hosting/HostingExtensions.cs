@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
@@ -49,12 +50,24 @@ public static class HostingExtensions
         services.AddSingleton<HostService>();
         services.AddSingleton<MachineEvents>();
         services.AddSingleton<OperationExecutor>();
-        services.AddSingleton<MachineService>();
+        // Built by hand to hand it its lifecycle settings: CloudPortal:Machines:ShutdownTimeoutSeconds (default 60).
+        services.AddSingleton(provider =>
+        {
+            var service = ActivatorUtilities.CreateInstance<MachineService>(provider);
+            var seconds = provider.GetRequiredService<IConfiguration>().GetValue<int?>("CloudPortal:Machines:ShutdownTimeoutSeconds");
+            if (seconds is >= MachineService.MinShutdownTimeoutSeconds and <= MachineService.MaxShutdownTimeoutSeconds)
+                service.DefaultShutdownTimeout = TimeSpan.FromSeconds(seconds.Value);
+            return service;
+        });
         services.AddOptions<CloudPortal.Core.Placement.PlacementOptions>().BindConfiguration(CloudPortal.Core.Placement.PlacementOptions.Section);
         services.AddSingleton<CloudPortal.Core.Placement.HostPlacement>();
+        services.AddSingleton<CloudPortal.Core.Placement.PolicyConflicts>();
+        // Monitoring registers its own measured source; until then hosts have no measurement and load weighs neutrally.
+        services.TryAddSingleton<CloudPortal.Core.Placement.IHostLoadSource>(CloudPortal.Core.Placement.NoHostLoadSource.Instance);
         services.AddSingleton<CloudPortal.Core.Placement.TrustService>();
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
+        services.AddSingleton<CloudPortal.Core.Sizes.SizeService>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
@@ -64,16 +77,36 @@ public static class HostingExtensions
     public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription().AllowAnonymous();
-        app.MapGet("/readyz", async (SqliteDatabase database, HostConnections connections, CancellationToken ct) =>
+        app.MapGet("/readyz", async (SqliteDatabase database, HostConnections connections, CloudPortal.Core.Monitoring.MetricSeries series, CancellationToken ct) =>
         {
-            await using var connection = await database.OpenAsync(ct);
+            string databaseState;
+            try
+            {
+                await using var connection = await database.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT 1";
+                await command.ExecuteScalarAsync(ct);
+                databaseState = "ok";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                databaseState = ex.Message;
+            }
             var hosts = connections.Statuses;
             var body = new
             {
-                database = "ok",
-                hosts = hosts.Select(h => new { h.HostId, state = h.State.ToString().ToLowerInvariant(), h.LastError }),
+                database = databaseState,
+                hosts = hosts.Select(h => new
+                {
+                    h.HostId,
+                    state = h.State.ToString().ToLowerInvariant(),
+                    h.LastError,
+                    sampling = series.Sampling(h.HostId) is { LastSampleAt: not null } s
+                        ? new { lastSampleAt = s.LastSampleAt, failing = s.Failing, error = s.LastError }
+                        : null,
+                }),
             };
-            return hosts.Count > 0 && hosts.Any(h => h.State == HostConnectionState.Connected)
+            return databaseState == "ok" && hosts.Count > 0 && hosts.Any(h => h.State == HostConnectionState.Connected)
                 ? Results.Ok(body)
                 : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription().AllowAnonymous();

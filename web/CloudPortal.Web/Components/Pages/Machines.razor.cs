@@ -50,6 +50,9 @@ public sealed partial class Machines
                 break;
         }
         var total = state.Page * state.PageSize + page.Items.Count + (page.Next is null ? 0 : 1);
+        _pageItems = page.Items;
+        foreach (var machine in page.Items)
+            _names[machine.Id] = machine.Name;
         return new TableData<Machine> { Items = page.Items, TotalItems = total };
     }
 
@@ -67,6 +70,116 @@ public sealed partial class Machines
             }
         });
     }
+
+    // Selection by id, kept across pages and reloads; names remembered for the results list.
+    private readonly HashSet<Guid> _selected = [];
+    private readonly Dictionary<Guid, string> _names = [];
+    private IReadOnlyList<Machine> _pageItems = [];
+    private readonly List<BulkItemResult> _bulkResults = [];
+    private bool _bulkRunning;
+    private int _bulkTotal;
+    private string? _bulkSummary;
+
+    private bool PageAllSelected => _pageItems.Count > 0 && _pageItems.All(m => _selected.Contains(m.Id));
+
+    private void Select(Machine machine, bool on)
+    {
+        if (on)
+            _selected.Add(machine.Id);
+        else
+            _selected.Remove(machine.Id);
+    }
+
+    private void SelectPage(bool on)
+    {
+        foreach (var machine in _pageItems)
+            Select(machine, on);
+    }
+
+    private void ClearSelection() => _selected.Clear();
+
+    /// <summary>Every machine of the tenant that the filter matches, on any page.</summary>
+    private async Task SelectAllMatchingAsync()
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await MachineService.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, cursor, _filter), _disposed.Token);
+            foreach (var machine in page.Items)
+            {
+                _names[machine.Id] = machine.Name;
+                _selected.Add(machine.Id);
+            }
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+    }
+
+    private string NameOf(Guid id) => _names.GetValueOrDefault(id, id.ToString());
+
+    private async Task BulkAsync(BulkAction action)
+    {
+        var ids = _selected.ToList();
+        var what = $"{BulkLabel(action).ToLowerInvariant()} {ids.Count} machine{(ids.Count == 1 ? "" : "s")}";
+        var warning = action == BulkAction.Delete ? " They are powered off and removed from their hosts with their disks. This cannot be undone." : "";
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"{BulkLabel(action)} {ids.Count} machines",
+            $"{char.ToUpperInvariant(what[0])}{what[1..]}: {string.Join(", ", ids.Take(10).Select(NameOf))}{(ids.Count > 10 ? ", …" : "")}?{warning}",
+            yesText: BulkLabel(action), cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        _bulkRunning = true;
+        _bulkResults.Clear();
+        _bulkTotal = ids.Count;
+        _bulkSummary = $"Working: {what}…";
+        try
+        {
+            // Results arrive as each machine is done: the list and the bar follow them live.
+            var reporter = new ProgressReporter(this);
+            foreach (var chunk in ids.Chunk(MachineService.MaxBulk))
+                await MachineService.BulkAsync(_caller, chunk, action.ToString(), reporter, _disposed.Token);
+            var failed = _bulkResults.Count(r => r.Status >= 300);
+            _bulkSummary = failed == 0 ? $"Done: {what}." : $"Done: {_bulkResults.Count - failed} of {ids.Count} succeeded, {failed} refused.";
+            _selected.RemoveWhere(id => _bulkResults.Any(r => r.Id == id && r.Status < 300));
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            _bulkSummary = message;
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _bulkRunning = false;
+        }
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    /// <summary>Reports each machine's outcome to the page on the circuit's dispatcher.</summary>
+    private sealed class ProgressReporter(Machines page) : IProgress<BulkItemResult>
+    {
+        public void Report(BulkItemResult value) => _ = page.InvokeAsync(() =>
+        {
+            page._bulkResults.Add(value);
+            page.StateHasChanged();
+        });
+    }
+
+    private static string BulkLabel(BulkAction action) => action switch
+    {
+        BulkAction.Start => "Start",
+        BulkAction.Shutdown => "Shut down",
+        BulkAction.Poweroff => "Power off",
+        BulkAction.Delete => "Delete",
+        _ => action.ToString(),
+    };
+
+    private static string BulkIcon(BulkAction action) => action switch
+    {
+        BulkAction.Start => Icons.Material.Filled.PlayArrow,
+        BulkAction.Shutdown => Icons.Material.Filled.PowerSettingsNew,
+        BulkAction.Poweroff => Icons.Material.Filled.PowerOff,
+        _ => Icons.Material.Filled.Delete,
+    };
 
     private async Task RefreshHostNamesAsync() =>
         _hostNames = (await HostService.ListAsync(_disposed.Token)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
@@ -148,6 +261,7 @@ public sealed partial class Machines
     private static string Label(MachineAction action) => action switch
     {
         MachineAction.Poweroff => "Power off",
+        MachineAction.Shutdown => "Shut down",
         _ => action.ToString(),
     };
 
@@ -160,6 +274,7 @@ public sealed partial class Machines
         MachineAction.Pause => Icons.Material.Filled.Pause,
         MachineAction.Resume => Icons.Material.Filled.PlayCircle,
         MachineAction.Suspend => Icons.Material.Filled.Bedtime,
+        MachineAction.Reset => Icons.Material.Filled.Replay,
         _ => Icons.Material.Filled.QuestionMark,
     };
 

@@ -1,0 +1,98 @@
+using System.Xml;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+
+namespace CloudPortal.Core.Monitoring;
+
+/// <summary>One named series; a null value is a gap (sampling failed there).</summary>
+public sealed record SeriesData(string Name, string Unit, IReadOnlyList<(long UnixSeconds, double? Value)> Points);
+
+/// <summary>
+/// Answers "the metrics of this machine/host over the last range": the in-memory ring at full resolution while
+/// the range fits in it, minute rollups up to 7 days, hour rollups beyond (avg, plus a ".max" series).
+/// </summary>
+public sealed class MetricsQuery(MetricSeries series, IMetricRollupStore store, MachineService machines, IHostStore hosts)
+{
+    public static readonly TimeSpan DefaultRange = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxRange = RollupResolutions.HourRetention;
+
+    public async Task<IReadOnlyList<SeriesData>> MachineAsync(Caller caller, Guid machineId, string? range, CancellationToken ct)
+    {
+        var span = ParseRange(range);
+        var machine = await machines.GetAsync(caller, machineId, ct);
+        return await ReadAsync(machine.Id, MetricCatalog.Machine, series.FindMachine(machine.Id), span, ct);
+    }
+
+    public async Task<IReadOnlyList<SeriesData>> HostAsync(Caller caller, Guid hostId, string? range, CancellationToken ct)
+    {
+        if (!caller.IsAdmin)
+            throw new ForbiddenException("Only cloud administrators see host metrics.");
+        var span = ParseRange(range);
+        var host = await hosts.GetAsync(hostId, ct) ?? throw new NotFoundException($"Host {hostId} was not found.");
+        return await ReadAsync(host.Id, MetricCatalog.Host, series.FindHost(host.Id), span, ct);
+    }
+
+    /// <summary>An ISO 8601 duration (PT1H, P7D ...) between one minute and a year; absent means one hour.</summary>
+    public static TimeSpan ParseRange(string? range)
+    {
+        if (string.IsNullOrWhiteSpace(range))
+            return DefaultRange;
+        TimeSpan span;
+        try
+        {
+            span = XmlConvert.ToTimeSpan(range.Trim());
+        }
+        catch (FormatException)
+        {
+            throw ValidationFailedException.For("range", $"range '{range}' is not an ISO 8601 duration such as PT1H, PT24H or P7D.");
+        }
+        catch (OverflowException)
+        {
+            throw ValidationFailedException.For("range", $"range '{range}' is longer than a year.");
+        }
+        if (span < TimeSpan.FromMinutes(1) || span > MaxRange)
+            throw ValidationFailedException.For("range", $"range must be between PT1M and P365D; '{range}' is not.");
+        return span;
+    }
+
+    private async Task<IReadOnlyList<SeriesData>> ReadAsync(Guid id, IReadOnlyList<MetricDefinition> catalog, MetricRing? ring, TimeSpan span, CancellationToken ct)
+    {
+        var now = Clock.Now();
+        if (span <= series.History)
+            return FromRing(catalog, ring, now - span);
+
+        int resolution = span <= RollupResolutions.MinuteRetention ? RollupResolutions.Minute : RollupResolutions.Hour;
+        var rows = await store.ReadAsync(id, resolution, (now - span).ToUnixTimeSeconds(), now.ToUnixTimeSeconds() + 1, ct);
+        var byMetric = rows.ToLookup(r => r.Metric);
+        var result = new List<SeriesData>(catalog.Count * 2);
+        foreach (var metric in catalog)
+        {
+            var points = byMetric[metric.Name].ToList();
+            result.Add(new SeriesData(metric.Name, metric.Unit, points.Select(p => (p.BucketUnixSeconds, (double?)p.Average)).ToList()));
+            result.Add(new SeriesData(metric.Name + ".max", metric.Unit, points.Select(p => (p.BucketUnixSeconds, (double?)p.Max)).ToList()));
+        }
+        return result;
+    }
+
+    /// <summary>The ring's samples since <paramref name="since"/> as series; gaps become null points.</summary>
+    public static IReadOnlyList<SeriesData> FromRing(IReadOnlyList<MetricDefinition> catalog, MetricRing? ring, DateTimeOffset since)
+    {
+        var samples = ring?.Since(since) ?? [];
+        var result = new List<SeriesData>(catalog.Count);
+        for (int i = 0; i < catalog.Count; i++)
+        {
+            var points = new List<(long, double?)>(samples.Count);
+            foreach (var sample in samples)
+            {
+                float v = sample.Values[i];
+                if (sample.Gap)
+                    points.Add((sample.Time.ToUnixTimeSeconds(), null));
+                else if (!float.IsNaN(v))
+                    points.Add((sample.Time.ToUnixTimeSeconds(), Math.Round(v, 3)));
+            }
+            result.Add(new SeriesData(catalog[i].Name, catalog[i].Unit, points));
+        }
+        return result;
+    }
+}

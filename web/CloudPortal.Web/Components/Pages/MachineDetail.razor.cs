@@ -1,0 +1,241 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Operations;
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Components.Shared;
+using CloudPortal.Web.Machines;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace CloudPortal.Web.Components.Pages;
+
+/// <summary>
+/// One machine: its state and size, host, NICs, the journal of its operations, the domain XML for administrators and
+/// only the actions its state allows. Follows the machine live (MachineEvents) and the journal of an unfinished operation.
+/// </summary>
+public sealed partial class MachineDetail
+{
+    [Parameter] public Guid Id { get; set; }
+    [Inject] private MachineService MachineService { get; set; } = default!;
+    [Inject] private HostService HostService { get; set; } = default!;
+    [Inject] private MachineEvents Events { get; set; } = default!;
+    [Inject] private IEnumerable<MachineTab> Tabs { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private static readonly TimeSpan JournalRefresh = TimeSpan.FromSeconds(1);
+    private readonly CancellationTokenSource _disposed = new();
+    private Caller _caller = default!;
+    private bool _mayChange;
+    private Machine? _machine;
+    private string _hostName = "—";
+    private MachineDomainView? _domain;
+    private string? _domainError;
+    private IReadOnlyList<MachineHistoryEntry> _history = [];
+    private IReadOnlyList<MachineTab> _extraTabs = [];
+    private List<BreadcrumbItem> _crumbs = [];
+    private bool _notFound;
+    private string? _notFoundText;
+    private bool _busy;
+    private int _tab;
+    private int _reloadPending;
+    private Task? _journalWatch;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _caller = (await AuthenticationState).User.ToCaller();
+        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        _extraTabs = Tabs.OrderBy(t => t.Order).ToList();
+        Events.Changed += OnMachineChanged;
+        await LoadAsync();
+        _journalWatch = WatchJournalAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _machine = await MachineService.GetAsync(_caller, Id, _disposed.Token);
+        }
+        catch (NotFoundException ex)
+        {
+            _notFound = true;
+            _notFoundText = ex.Message;
+            _machine = null;
+            return;
+        }
+        _crumbs = [new BreadcrumbItem("Machines", "/machines"), new BreadcrumbItem(_machine.Name, null, disabled: true)];
+        _hostName = (await HostService.ListAsync(_disposed.Token)).FirstOrDefault(h => h.Host.Id == _machine.HostId)?.Host.Name ?? "—";
+        _history = await MachineService.HistoryAsync(_caller, Id, 20, _disposed.Token);
+        try
+        {
+            _domain = await MachineService.DescribeDomainAsync(_caller, Id, _disposed.Token);
+            _domainError = null;
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            // The host may be unreachable or the domain gone: the rest of the page still stands.
+            _domain = null;
+            _domainError = "The domain could not be read from its host: " + message;
+        }
+    }
+
+    private void OnMachineChanged(MachineChange change)
+    {
+        if (change.MachineId != Id || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+            return;
+        // Leaves the publisher's thread at once; bursts of changes become one reload.
+        _ = InvokeAsync(async () =>
+        {
+            Interlocked.Exchange(ref _reloadPending, 0);
+            if (_disposed.IsCancellationRequested)
+                return;
+            if (change.Removed)
+            {
+                _notFound = true;
+                _notFoundText = $"Machine '{_machine?.Name}' was deleted.";
+                _machine = null;
+            }
+            else
+                await LoadAsync();
+            StateHasChanged();
+        });
+    }
+
+    /// <summary>Steps are not events: while an operation of this machine is unfinished, its journal is read again each second.</summary>
+    private async Task WatchJournalAsync()
+    {
+        using var timer = new PeriodicTimer(JournalRefresh);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_disposed.Token))
+            {
+                if (!_history.Any(h => h.Operation.State is OperationState.Pending or OperationState.Running) || _machine is null)
+                    continue;
+                await InvokeAsync(async () =>
+                {
+                    _history = await MachineService.HistoryAsync(_caller, Id, 20, _disposed.Token);
+                    StateHasChanged();
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (NotFoundException)
+        {
+            // Deleted meanwhile: the change event says so on the page.
+        }
+    }
+
+    private Task ActAsync(MachineAction action) => RunAsync(async () =>
+    {
+        if (action == MachineAction.Shutdown)
+        {
+            var (machine, _) = await MachineService.ShutdownAsync(_caller, Id, null, _disposed.Token);
+            Snackbar.Add($"Shutting down '{machine.Name}': powered off after {MachineService.DefaultShutdownTimeout.TotalSeconds:0} s if it does not stop by itself.", Severity.Info);
+            return;
+        }
+        var after = await MachineService.ActAsync(_caller, Id, action, _disposed.Token);
+        Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
+    });
+
+    private async Task RenameAsync()
+    {
+        var name = await PromptDialog.AskAsync(Dialogs, $"Rename {_machine!.Name}", "New name", _machine.Name, "Rename");
+        if (name is null || name == _machine.Name)
+            return;
+        await RunAsync(async () =>
+        {
+            var (renamed, _) = await MachineService.RenameAsync(_caller, Id, name, _disposed.Token);
+            Snackbar.Add($"Renamed to '{renamed.Name}'.", Severity.Success);
+        });
+    }
+
+    private async Task ResizeAsync()
+    {
+        var dialog = await Dialogs.ShowAsync<ResizeMachineDialog>($"Resize {_machine!.Name}",
+            new DialogParameters<ResizeMachineDialog> { { d => d.Machine, _machine }, { d => d.Caller, _caller } },
+            new DialogOptions { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true, CloseOnEscapeKey = true });
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: Machine resized })
+        {
+            Snackbar.Add($"'{resized.Name}' now has {resized.Vcpus} vCPUs and {resized.MemoryMiB} MiB.", Severity.Success);
+            await LoadAsync();
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete machine",
+            $"Delete '{_machine!.Name}'? It is powered off and removed from its host with its disks. This cannot be undone.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await RunAsync(async () =>
+        {
+            await MachineService.DeleteAsync(_caller, Id, _disposed.Token);
+            Snackbar.Add($"Deleting '{_machine.Name}'…", Severity.Info);
+        });
+    }
+
+    private async Task RunAsync(Func<Task> change)
+    {
+        _busy = true;
+        try
+        {
+            await change();
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+        if (!_notFound)
+            await LoadAsync();
+    }
+
+    private static string Label(MachineAction action) => action switch
+    {
+        MachineAction.Poweroff => "Power off",
+        MachineAction.Shutdown => "Shut down",
+        _ => action.ToString(),
+    };
+
+    private static string IconOf(MachineAction action) => action switch
+    {
+        MachineAction.Start => Icons.Material.Filled.PlayArrow,
+        MachineAction.Shutdown => Icons.Material.Filled.PowerSettingsNew,
+        MachineAction.Poweroff => Icons.Material.Filled.PowerOff,
+        MachineAction.Reboot => Icons.Material.Filled.RestartAlt,
+        MachineAction.Pause => Icons.Material.Filled.Pause,
+        MachineAction.Resume => Icons.Material.Filled.PlayCircle,
+        MachineAction.Suspend => Icons.Material.Filled.Bedtime,
+        MachineAction.Reset => Icons.Material.Filled.Replay,
+        _ => Icons.Material.Filled.QuestionMark,
+    };
+
+    private static Color ColorOf(OperationState state) => state switch
+    {
+        OperationState.Succeeded => Color.Success,
+        OperationState.Failed => Color.Error,
+        OperationState.Cancelled => Color.Default,
+        _ => Color.Info,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        Events.Changed -= OnMachineChanged;
+        await _disposed.CancelAsync();
+        if (_journalWatch is not null)
+            await _journalWatch;
+        _disposed.Dispose();
+    }
+}
