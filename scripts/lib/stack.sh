@@ -90,8 +90,9 @@ _ensure_kvm_device_group() {
 
 # ensure_libvirt_stack : the bundled libvirt/QEMU stack, installed and running.
 ensure_libvirt_stack() {
+    # genisoimage: the portal writes cloud-init seeds (ISO 9660) for new machines.
     ensure_apt_packages libvirt-daemon-system libvirt-clients qemu-system-x86 \
-        qemu-utils dnsmasq-base
+        qemu-utils dnsmasq-base genisoimage
 
     _ensure_kvm_device_group
 

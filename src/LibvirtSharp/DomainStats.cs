@@ -185,12 +185,65 @@ public sealed class DomainStatsRecord(Guid uuid, string name, IReadOnlyDictionar
     public DomainState? State => Values.TryGetValue("state.state", out var v) ? (DomainState)v.AsInt64() : null;
 }
 
+/// <summary>
+/// The field names of one record, in order, with an index by name. Domains of one host answer with the same names in
+/// the same order (same devices), so consecutive records share one layout and carry only a value array.
+/// </summary>
+internal sealed class FieldLayout
+{
+    public FieldLayout(string[] names)
+    {
+        Names = names;
+        Utf8 = names.Select(Encoding.UTF8.GetBytes).ToArray();
+        Index = new Dictionary<string, int>(names.Length, StringComparer.Ordinal);
+        for (int i = 0; i < names.Length; i++)
+            Index[names[i]] = i; // a repeated name keeps its last value, as a dictionary insert would
+    }
+
+    public string[] Names { get; }
+    public byte[][] Utf8 { get; }
+    public Dictionary<string, int> Index { get; }
+}
+
+/// <summary>A record's values over a shared <see cref="FieldLayout"/>, read as a dictionary.</summary>
+internal sealed class LayoutValues(FieldLayout layout, TypedValue[] values) : IReadOnlyDictionary<string, TypedValue>
+{
+    public TypedValue this[string key] => TryGetValue(key, out var v) ? v : throw new KeyNotFoundException($"No parameter '{key}'.");
+
+    public IEnumerable<string> Keys => this.Select(p => p.Key);
+    public IEnumerable<TypedValue> Values => this.Select(p => p.Value);
+    public int Count => layout.Index.Count(p => values[p.Value].Type != 0);
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    public bool TryGetValue(string key, out TypedValue value)
+    {
+        if (layout.Index.TryGetValue(key, out int i) && values[i].Type != 0)
+        {
+            value = values[i];
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, TypedValue>> GetEnumerator()
+    {
+        foreach (var (name, i) in layout.Index)
+            if (values[i].Type != 0)
+                yield return new(name, values[i]);
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>Turns libvirt's typed-parameter arrays into managed records; the copying half of the stats calls.</summary>
 internal static unsafe class TypedParameterDecoder
 {
     // Field names repeat across every domain of every sample ("cpu.time", "block.0.rd.bytes"); turning the same
     // bytes into a new string each time is most of the decode's garbage, so known names are shared.
     [ThreadStatic] private static Dictionary<ulong, string[]>? t_names;
+    [ThreadStatic] private static FieldLayout? t_layout;
 
     /// <summary>Decodes one <c>virDomainStatsRecord</c>; its domain pointer is only borrowed.</summary>
     internal static DomainStatsRecord DecodeRecord(VirDomainStatsRecord* record)
@@ -211,14 +264,21 @@ internal static unsafe class TypedParameterDecoder
         return new DomainStatsRecord(uuid, name, DecodeParameters(record->Params, record->NParams));
     }
 
-    internal static Dictionary<string, TypedValue> DecodeParameters(VirTypedParameter* parameters, int count)
+    internal static IReadOnlyDictionary<string, TypedValue> DecodeParameters(VirTypedParameter* parameters, int count)
     {
-        var values = new Dictionary<string, TypedValue>(count, StringComparer.Ordinal);
+        var layout = t_layout;
+        if (layout is null || !Matches(layout, parameters, count))
+        {
+            var names = new string[count];
+            for (int i = 0; i < count; i++)
+                names[i] = FieldName(parameters[i].Field, VirTypedParameter.FieldLength);
+            t_layout = layout = new FieldLayout(names);
+        }
+        var values = new TypedValue[count];
         for (int i = 0; i < count; i++)
         {
             VirTypedParameter* p = parameters + i;
-            string field = FieldName(p->Field, VirTypedParameter.FieldLength);
-            TypedValue value = (TypedParameterType)p->Type switch
+            values[i] = (TypedParameterType)p->Type switch
             {
                 TypedParameterType.Int => TypedValue.FromInt(p->I),
                 TypedParameterType.UInt => TypedValue.FromUInt(p->UI),
@@ -227,15 +287,27 @@ internal static unsafe class TypedParameterDecoder
                 TypedParameterType.Double => TypedValue.FromDouble(p->D),
                 TypedParameterType.Boolean => TypedValue.FromBoolean(p->B != 0),
                 TypedParameterType.String => TypedValue.FromString(p->S == null ? "" : Utf8(p->S, int.MaxValue)),
-                // A type newer than this binding: skipping it keeps the rest of the answer usable.
+                // A type newer than this binding (Type 0 here): left out, which keeps the rest of the answer usable.
                 _ => default,
             };
-            if (value.Type != 0)
-                values[field] = value;
         }
-        return values;
+        return new LayoutValues(layout, values);
     }
 
+    private static bool Matches(FieldLayout layout, VirTypedParameter* parameters, int count)
+    {
+        if (layout.Utf8.Length != count)
+            return false;
+        for (int i = 0; i < count; i++)
+        {
+            var expected = layout.Utf8[i];
+            var field = new ReadOnlySpan<byte>(parameters[i].Field, VirTypedParameter.FieldLength);
+            // Equal names: same bytes, then the terminator (or the buffer's end for an 80-byte name).
+            if (!field.StartsWith(expected) || (expected.Length < field.Length && field[expected.Length] != 0))
+                return false;
+        }
+        return true;
+    }
     /// <summary>The NUL-terminated name in a fixed buffer, shared with earlier decodes of the same bytes on this thread.</summary>
     internal static string FieldName(byte* field, int capacity)
     {

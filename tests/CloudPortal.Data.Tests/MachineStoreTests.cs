@@ -306,4 +306,30 @@ public sealed class MachineStoreTests : IAsyncLifetime
         Assert.Equal(2, await _store.CountRunningByHostAsync(_host.Id, None));
         Assert.Equal(["a", "b", "c"], (await _store.ListByHostAsync(_host.Id, None)).Select(m => m.Name));
     }
+
+    [Fact]
+    public async Task ListAllocationsAsync_SumsEachTenantsMachinesPerHostWhateverTheirState()
+    {
+        var second = await _db.AddHostAsync();
+        await InsertAsync(NewMachine("a1") with { Vcpus = 2, MemoryMiB = 512 });
+        await InsertAsync(NewMachine("a2", state: MachineState.Stopped) with { Vcpus = 1, MemoryMiB = 256 });
+        await InsertAsync(NewMachine("b1") with { HostId = second.Id, Vcpus = 4, MemoryMiB = 1024 });
+
+        var allocations = await _store.ListAllocationsAsync(None);
+
+        Assert.Equal(
+            [(_host.Id, DefaultTenant.Id, 3L, 768L, 1L), (second.Id, DefaultTenant.Id, 4L, 1024L, 1L)],
+            allocations.OrderBy(a => a.MemoryMiB).Select(a => (a.HostId, a.TenantId, a.Vcpus, a.MemoryMiB, a.Running)));
+    }
+
+    [Fact]
+    public async Task UpdateHostAsync_MovesTheRecordAndFalseWhenGone()
+    {
+        var second = await _db.AddHostAsync();
+        var machine = await InsertAsync(NewMachine("moving"));
+
+        Assert.True(await _store.UpdateHostAsync(machine.Id, second.Id, None));
+        Assert.Equal(second.Id, (await _store.GetAsync(machine.Id, None))!.HostId);
+        Assert.False(await _store.UpdateHostAsync(Guid.NewGuid(), second.Id, None));
+    }
 }

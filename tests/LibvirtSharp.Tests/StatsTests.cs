@@ -94,6 +94,45 @@ public sealed class StatsTests : IDisposable
     }
 
     [Fact]
+    public unsafe void DecodeParameters_RecordsOfDifferentShapes_EachKeepsItsOwnNames()
+    {
+        // Consecutive records share a layout while their names match; a record with other devices must not reuse it.
+        var a = (VirTypedParameter*)NativeMemory.AllocZeroed(2, (nuint)sizeof(VirTypedParameter));
+        var b = (VirTypedParameter*)NativeMemory.AllocZeroed(2, (nuint)sizeof(VirTypedParameter));
+        var prefix = (VirTypedParameter*)NativeMemory.AllocZeroed(2, (nuint)sizeof(VirTypedParameter));
+        try
+        {
+            Set(a, 0, "cpu.time", TypedParameterType.ULLong).UL = 1;
+            Set(a, 1, "net.count", TypedParameterType.UInt).UI = 2;
+            Set(b, 0, "cpu.time", TypedParameterType.ULLong).UL = 3;
+            Set(b, 1, "block.count", TypedParameterType.UInt).UI = 4;
+            // A name that is a prefix of the cached one ("cpu.tim") must not match "cpu.time".
+            Set(prefix, 0, "cpu.tim", TypedParameterType.ULLong).UL = 5;
+            Set(prefix, 1, "block.count", TypedParameterType.UInt).UI = 6;
+
+            var first = TypedParameterDecoder.DecodeParameters(a, 2);
+            var second = TypedParameterDecoder.DecodeParameters(b, 2);
+            var again = TypedParameterDecoder.DecodeParameters(a, 2);
+            var third = TypedParameterDecoder.DecodeParameters(prefix, 2);
+
+            Assert.Equal(2UL, first["net.count"].AsUInt64());
+            Assert.False(second.ContainsKey("net.count"));
+            Assert.Equal(4UL, second["block.count"].AsUInt64());
+            Assert.Equal(1UL, again["cpu.time"].AsUInt64());
+            Assert.Equal(2UL, again["net.count"].AsUInt64());
+            Assert.False(third.ContainsKey("cpu.time"));
+            Assert.Equal(5UL, third["cpu.tim"].AsUInt64());
+            Assert.Equal(["cpu.tim", "block.count"], third.Keys.Order().Reverse());
+        }
+        finally
+        {
+            NativeMemory.Free(a);
+            NativeMemory.Free(b);
+            NativeMemory.Free(prefix);
+        }
+    }
+
+    [Fact]
     public unsafe void DecodeParameters_UnknownType_IsSkipped()
     {
         var parameters = (VirTypedParameter*)NativeMemory.AllocZeroed(2, (nuint)sizeof(VirTypedParameter));

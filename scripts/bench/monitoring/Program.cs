@@ -4,6 +4,12 @@ using System.Text;
 using LibvirtSharp;
 using LibvirtSharp.Native;
 
+if (args.Length > 0 && args[0] == "collector")
+{
+    await CollectorBench.RunAsync(int.Parse(args[1]), int.Parse(args[2]));
+    return;
+}
+
 int domains = args.Length > 0 ? int.Parse(args[0]) : 10_000;
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 15;
 
@@ -122,7 +128,7 @@ sealed unsafe class SyntheticAnswer : IDisposable
     {
         int total = 0;
         for (int i = 0; i < _count; i++)
-            total += TypedParameterDecoder.DecodeParameters(_list[i]->Params, _list[i]->NParams).Count;
+            total += TypedParameterDecoder.DecodeParameters(_list[i]->Params, _list[i]->NParams) is null ? 0 : 1;
         return total;
     }
 

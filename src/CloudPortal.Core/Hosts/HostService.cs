@@ -10,12 +10,17 @@ public sealed record HostView(Host Host, HostStatus Status, int RunningMachines,
 /// <summary>Registering hosts and describing them (admin work).</summary>
 public sealed partial class HostService(IHostStore hosts, IMachineStore machines, HostConnections connections, IAuditLog audit)
 {
+    /// <summary>Two queries however many hosts: the hosts, and every host's sums over its machines.</summary>
     public async Task<IReadOnlyList<HostView>> ListAsync(CancellationToken ct)
     {
-        var views = new List<HostView>();
-        foreach (var host in await hosts.ListAsync(ct))
-            views.Add(await DescribeAsync(host, ct));
-        return views;
+        var registered = await hosts.ListAsync(ct);
+        var allocations = (await machines.ListAllocationsAsync(ct)).ToLookup(a => a.HostId);
+        return registered.Select(host =>
+        {
+            var placed = allocations[host.Id];
+            return new HostView(host, connections.GetStatus(host.Id), (int)placed.Sum(a => a.Running),
+                (int)placed.Sum(a => a.Vcpus), placed.Sum(a => a.MemoryMiB));
+        }).ToList();
     }
 
     public async Task<HostView> GetAsync(Guid id, CancellationToken ct)

@@ -34,6 +34,20 @@ public sealed class ImageCatalogue(
             uploaded => $"{uploaded.Image.Id} {uploaded.Image.Format.ToName()} {uploaded.Image.SizeBytes} bytes sha256:{uploaded.Image.Sha256}"
                 + (uploaded.ContentReused ? " (content already stored)" : ""), ct);
 
+    /// <summary>Refuses (and audits) a caller who may not upload at all, before the form is read.</summary>
+    public async Task EnsureMayUploadAsync(Caller caller, CancellationToken ct)
+    {
+        try
+        {
+            EnsureMayChange(caller);
+        }
+        catch (ForbiddenException ex)
+        {
+            await audit.RecordAsync(caller, "image.upload", "image", null, null, AuditedFailure.ResultOf(ex), ex.Message, ct);
+            throw;
+        }
+    }
+
     /// <summary>The checks that come before any byte is read, so that a client can be refused at once.</summary>
     public ImageVisibility CheckUpload(Caller caller, ImageMetadata metadata, long? declaredBytes)
     {

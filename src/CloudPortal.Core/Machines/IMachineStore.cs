@@ -43,4 +43,6 @@ public sealed record HostAllocation
     public Guid TenantId { get; init; }
     public long Vcpus { get; init; }
     public long MemoryMiB { get; init; }
+    /// <summary>How many of those machines are running.</summary>
+    public long Running { get; init; }
 }

@@ -115,7 +115,8 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     {
         await using var connection = await database.OpenAsync(ct);
         return (await connection.QueryAsync<HostAllocation>(new CommandDefinition("""
-            SELECT host_id AS HostId, tenant_id AS TenantId, SUM(vcpus) AS Vcpus, SUM(memory_mib) AS MemoryMiB
+            SELECT host_id AS HostId, tenant_id AS TenantId, SUM(vcpus) AS Vcpus, SUM(memory_mib) AS MemoryMiB,
+                   SUM(state = 'running') AS Running
             FROM machines GROUP BY host_id, tenant_id
             """, cancellationToken: ct))).ToList();
     }

@@ -219,6 +219,26 @@ public sealed class ImageTests(ImagePortal portal) : IClassFixture<ImagePortal>
     }
 
     [Fact]
+    public async Task FindForCaller_OwnTenantsImage_ContentWithBlobPath_OtherTenantOrMissing_Null()
+    {
+        var path = await portal.Files.Qcow2Async(virtualMiB: 32);
+        var image = await UploadOkAsync(portal.Member, path, PortalApi.UniqueName("cpk-src"));
+        var id = image.GetProperty("id").GetGuid();
+        var source = portal.Factory.Services.GetRequiredService<CloudPortal.Core.Images.IImageContentSource>();
+        var own = new CloudPortal.Core.Common.Caller(Guid.NewGuid(), "cpk-own", image.GetProperty("tenantId").GetGuid(), "member");
+        var other = new CloudPortal.Core.Common.Caller(Guid.NewGuid(), "cpk-other", portal.OtherTenantId, "member");
+
+        var content = await source.FindForCallerAsync(own, id, CancellationToken.None);
+        Assert.NotNull(content);
+        var sha = ImageFiles.Sha256Of(path);
+        Assert.Equal(new CloudPortal.Core.Images.ImageContent(id, image.GetProperty("name").GetString()!, sha,
+            CloudPortal.Core.Images.ImageFormat.Qcow2, 32L * 1024 * 1024, new FileInfo(path).Length, portal.BlobPath(sha)), content);
+        Assert.True(File.Exists(content.BlobPath));
+        Assert.Null(await source.FindForCallerAsync(other, id, CancellationToken.None));
+        Assert.Null(await source.FindForCallerAsync(own, Guid.NewGuid(), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task PublicImage_OnlyAdminsPublish_EveryTenantSeesIt()
     {
         var path = await portal.Files.Qcow2Async();
@@ -245,6 +265,9 @@ public sealed class ImageTests(ImagePortal portal) : IClassFixture<ImagePortal>
         using var response = await UploadAsync(portal.Viewer, path, name);
         await response.ProblemAsync(HttpStatusCode.Forbidden);
         await AssertNothingLeftAsync(path, name);
+        // The role is refused before the form is read: bad fields do not turn the 403 into a 400.
+        using var badFields = await UploadAsync(portal.Viewer, path, name, new Dictionary<string, string> { ["minMemoryMiB"] = "lots" });
+        await badFields.ProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]

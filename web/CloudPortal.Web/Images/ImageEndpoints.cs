@@ -91,6 +91,7 @@ public static class ImageEndpoints
     private static async Task<IResult> UploadAsync(HttpContext http, ClaimsPrincipal user, ImageCatalogue catalogue, CancellationToken ct)
     {
         var caller = user.ToCaller();
+        await catalogue.EnsureMayUploadAsync(caller, ct);
         var declared = http.Request.ContentLength;
         if (declared > catalogue.MaxUploadBytes + FormOverheadBytes)
             throw new UploadTooLargeException(catalogue.MaxUploadBytes);

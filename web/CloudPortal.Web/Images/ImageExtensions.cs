@@ -16,6 +16,7 @@ public static class ImageExtensions
         services.AddSingleton<ImageCatalogue>();
         services.AddSingleton<IImageContentSource>(provider => provider.GetRequiredService<ImageCatalogue>());
         services.AddHostedService<ImageCatalogueStartup>();
+        services.AddHostedService<DemoImageImport>();
         return services;
     }
 }

@@ -13,6 +13,8 @@ public static class MonitoringExtensions
         services.AddSingleton<MetricSeries>();
         services.AddSingleton<MetricsQuery>();
         services.AddSingleton<MetricsCollector>();
+        // Replaces the neutral source registered by AddPortalCore: the load-aware weigher now sees measured use.
+        services.AddSingleton<CloudPortal.Core.Placement.IHostLoadSource, MeasuredHostLoad>();
         services.AddHostedService(provider => provider.GetRequiredService<MetricsCollector>());
         services.AddHostedService<LiveMetricsForwarder>();
         services.AddSingleton<PortalMeter>();
