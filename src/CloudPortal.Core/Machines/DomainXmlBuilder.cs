@@ -6,7 +6,7 @@ namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
 /// <remarks><paramref name="Nic"/> is null for a machine without a network: it gets no interface at all.</remarks>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, Networks.NicAssignment? Nic = null);
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, Networks.NicPlan? Nic = null);
 
 /// <summary>
 /// Builds libvirt domain XML with an <see cref="XmlWriter"/>, never by concatenation, so no user string
@@ -73,7 +73,7 @@ public static class DomainXmlBuilder
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml, Networks.NicAssignment? nic)
+    private static void WriteDevices(XmlWriter xml, Networks.NicPlan? nic)
     {
         xml.WriteStartElement("devices");
         if (nic is not null)
@@ -101,8 +101,9 @@ public static class DomainXmlBuilder
     /// The NIC on the tenant's network, behind its security group's filter; the IP parameter is the address reserved
     /// for the MAC, so clean-traffic drops anything the guest sends from another address.
     /// </summary>
-    private static void WriteInterface(XmlWriter xml, Networks.NicAssignment nic)
+    private static void WriteInterface(XmlWriter xml, Networks.NicPlan plan)
     {
+        var nic = plan.Assignment;
         xml.WriteStartElement("interface");
         xml.WriteAttributeString("type", "network");
         xml.WriteStartElement("mac");
@@ -120,7 +121,21 @@ public static class DomainXmlBuilder
         xml.WriteAttributeString("name", "IP");
         xml.WriteAttributeString("value", nic.IpAddress);
         xml.WriteEndElement();
+        var network = System.Net.IPNetwork.Parse(plan.NetworkCidr);
+        var pool = System.Net.IPNetwork.Parse(plan.PoolCidr);
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.NetParameter, network.BaseAddress.ToString());
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.NetPrefixParameter, network.PrefixLength.ToString(CultureInfo.InvariantCulture));
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.PoolParameter, pool.BaseAddress.ToString());
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.PoolPrefixParameter, pool.PrefixLength.ToString(CultureInfo.InvariantCulture));
         xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    private static void WriteParameter(XmlWriter xml, string name, string value)
+    {
+        xml.WriteStartElement("parameter");
+        xml.WriteAttributeString("name", name);
+        xml.WriteAttributeString("value", value);
         xml.WriteEndElement();
     }
 }

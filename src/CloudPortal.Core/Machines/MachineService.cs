@@ -264,7 +264,7 @@ public sealed partial class MachineService(
                     if (nic is not null && domainType != "test")
                     {
                         await operations.RecordStepAsync(operationId, "network", "started", 5, null, ct);
-                        await networks!.PrepareHostAsync(machine, nic, ct);
+                        await networks!.PrepareHostAsync(machine, nic.Assignment, ct);
                         await operations.RecordStepAsync(operationId, "network", "done", 8, null, ct);
                     }
                     await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);

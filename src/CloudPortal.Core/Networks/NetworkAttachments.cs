@@ -4,7 +4,7 @@ using CloudPortal.Core.Machines;
 namespace CloudPortal.Core.Networks;
 
 /// <summary>What a machine's create needs from networking: the checked choice, the NIC record, and the host set up.</summary>
-public sealed class NetworkAttachments(INetworkStore networks, ISecurityGroupStore groups, NetworkService networkService, SecurityGroupService groupService)
+public sealed class NetworkAttachments(INetworkStore networks, ISecurityGroupStore groups, NetworkService networkService, SecurityGroupService groupService, SubnetPool pool)
 {
     /// <summary>
     /// Checks the request before anything is recorded: the network and the group must be the caller's tenant's
@@ -37,7 +37,14 @@ public sealed class NetworkAttachments(INetworkStore networks, ISecurityGroupSto
     public Task<NicAssignment> RecordNicAsync(Guid machineId, NetworkChoice choice, CancellationToken ct) =>
         networks.AddNicAsync(machineId, choice.Network, choice.Group.Id, ct);
 
-    public Task<NicAssignment?> GetNicAsync(Guid machineId, CancellationToken ct) => networks.GetNicAsync(machineId, ct);
+    /// <summary>The machine's NIC with what its domain XML needs, or null for a machine without a network.</summary>
+    public async Task<NicPlan?> GetNicAsync(Guid machineId, CancellationToken ct)
+    {
+        if (await networks.GetNicAsync(machineId, ct) is not { } nic)
+            return null;
+        var network = await networks.GetAsync(nic.NetworkId, ct) ?? throw new NotFoundException($"Network {nic.NetworkId} was not found.");
+        return new NicPlan(nic, network.Cidr, pool.Cidr);
+    }
 
     /// <summary>Before the domain is defined on its host: the network runs there with the NIC's reservation, the filter exists.</summary>
     public async Task PrepareHostAsync(Machine machine, NicAssignment nic, CancellationToken ct)

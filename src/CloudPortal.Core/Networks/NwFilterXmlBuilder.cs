@@ -12,7 +12,12 @@ namespace CloudPortal.Core.Networks;
 /// </summary>
 public static class NwFilterXmlBuilder
 {
+    private const string OwnNetworkPriority = "400";
+    private const string PoolDropPriority = "450";
     private const string AcceptPriority = "500";
+
+    /// <summary>The filter parameters every NIC passes besides IP: its network and the portal's pool.</summary>
+    public const string NetParameter = "CPN_NET", NetPrefixParameter = "CPN_NET_PREFIX", PoolParameter = "CPN_POOL", PoolPrefixParameter = "CPN_POOL_PREFIX";
     private const string RulePriority = "600";
     private const string DropPriority = "1000";
 
@@ -32,6 +37,15 @@ public static class NwFilterXmlBuilder
             xml.WriteAttributeString("filter", "clean-traffic");
             xml.WriteEndElement();
 
+            // nwfilter's per-NIC chains accept a guest's traffic before libvirt's own network rules are reached, so
+            // an isolated network's "no forwarding" would not stop a guest of a NAT network routing into it through the
+            // host. So the filter itself keeps the guest inside its own network within the portal's pool (NIC parameters).
+            WriteRule(xml, "accept", "out", OwnNetworkPriority, "all",
+                [("dstipaddr", "$" + NetParameter), ("dstipmask", "$" + NetPrefixParameter), ("state", "NEW,ESTABLISHED,RELATED")]);
+            // With a state, nwfilter adds no mirrored rule for the other direction (which would drop the pool's traffic
+            // towards the guest, its own network's included).
+            WriteRule(xml, "drop", "out", PoolDropPriority, "all",
+                [("dstipaddr", "$" + PoolParameter), ("dstipmask", "$" + PoolPrefixParameter), ("state", "NEW")]);
             WriteRule(xml, "accept", "out", AcceptPriority, "all", [("state", "NEW,ESTABLISHED,RELATED")]);
             WriteRule(xml, "accept", "in", AcceptPriority, "all", [("state", "ESTABLISHED,RELATED")]);
             // A DHCP offer answers a broadcast, which connection tracking does not pair with the request.

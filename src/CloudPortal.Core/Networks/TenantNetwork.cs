@@ -28,6 +28,9 @@ public static class NetworkModes
 /// <summary>A machine's NIC: its network, its fixed address (reserved in DHCP) and its security group.</summary>
 public sealed record NicAssignment(Guid MachineId, Guid NetworkId, Guid SecurityGroupId, string Mac, string IpAddress);
 
+/// <summary>What a domain's NIC needs: the assignment, its network's subnet and the pool (for the filter's parameters).</summary>
+public sealed record NicPlan(NicAssignment Assignment, string NetworkCidr, string PoolCidr);
+
 /// <summary>The libvirt names of portal networks and filters; all start with "cpn" so they are easy to tell apart.</summary>
 public static class NetworkNames
 {

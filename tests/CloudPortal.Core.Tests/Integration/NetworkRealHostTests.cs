@@ -71,7 +71,7 @@ public sealed class NetworkRealHostTests : IAsyncLifetime
         var groupStore = new SecurityGroupStore(db);
         _networks = new NetworkService(networkStore, _portal.Connections, new SubnetPool(Pool), _portal.Audit);
         _groups = new SecurityGroupService(groupStore, networkStore, _portal.Connections, _portal.Audit);
-        _attachments = new NetworkAttachments(networkStore, groupStore, _networks, _groups);
+        _attachments = new NetworkAttachments(networkStore, groupStore, _networks, _groups, new SubnetPool(Pool));
         _service = new MachineService(_portal.Machines, _portal.Operations, _portal.Connections, _portal.Executor, _portal.Events,
             _portal.Installation, _portal.Audit, _portal.Quotas, _portal.Placement,
             new PolicyConflicts(_portal.Trust, _portal.Groups, _portal.Placement), NullLogger<MachineService>.Instance, _attachments);
@@ -143,9 +143,9 @@ public sealed class NetworkRealHostTests : IAsyncLifetime
         using (var isoB = _libvirt.LookupNetworkByUuid(netB.Id)!)
             Assert.DoesNotContain("<forward", isoB.GetXmlDescription());
 
-        var nicA1 = (await _attachments.GetNicAsync(a1.Id, None))!;
-        var nicA2 = (await _attachments.GetNicAsync(a2.Id, None))!;
-        var nicB1 = (await _attachments.GetNicAsync(b1.Id, None))!;
+        var nicA1 = (await _attachments.GetNicAsync(a1.Id, None))!.Assignment;
+        var nicA2 = (await _attachments.GetNicAsync(a2.Id, None))!.Assignment;
+        var nicB1 = (await _attachments.GetNicAsync(b1.Id, None))!.Assignment;
         var (vnetA1, ifaceA1) = NicOf(a1);
         var (vnetA2, _) = NicOf(a2);
         var (vnetB1, ifaceB1) = NicOf(b1);

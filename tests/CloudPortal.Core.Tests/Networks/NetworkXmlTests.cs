@@ -80,8 +80,14 @@ public sealed class NetworkXmlTests
         Assert.Equal("clean-traffic", xml.Element("filterref")!.Attribute("filter")!.Value);
         var rules = xml.Elements("rule").ToList();
         Assert.Contains(rules, r => r.Attribute("direction")!.Value == "out" && r.Attribute("action")!.Value == "accept"
-            && r.Element("all")!.Attribute("state")!.Value == "NEW,ESTABLISHED,RELATED");
+            && r.Element("all")?.Attribute("dstipaddr") is null && r.Element("all")?.Attribute("state")?.Value == "NEW,ESTABLISHED,RELATED");
         Assert.Contains(rules, r => r.Attribute("direction")!.Value == "in" && r.Element("all")?.Attribute("state")?.Value == "ESTABLISHED,RELATED");
+        // Inside the pool a guest may only reach its own network: accepted first, the rest of the pool dropped.
+        var own = rules.Single(r => r.Element("all")?.Attribute("dstipaddr")?.Value == "$CPN_NET");
+        var pool = rules.Single(r => r.Element("all")?.Attribute("dstipaddr")?.Value == "$CPN_POOL");
+        Assert.Equal(("accept", "out"), (own.Attribute("action")!.Value, own.Attribute("direction")!.Value));
+        Assert.Equal(("drop", "out"), (pool.Attribute("action")!.Value, pool.Attribute("direction")!.Value));
+        Assert.True(int.Parse(own.Attribute("priority")!.Value) < int.Parse(pool.Attribute("priority")!.Value));
         var last = rules.MaxBy(r => int.Parse(r.Attribute("priority")!.Value))!;
         Assert.Equal("drop", last.Attribute("action")!.Value);
         Assert.Equal("inout", last.Attribute("direction")!.Value);
@@ -143,15 +149,19 @@ public sealed class NetworkXmlTests
         var machine = new Machine { Id = Guid.NewGuid(), Name = "web-1", TenantId = Guid.NewGuid(), Vcpus = 1, MemoryMiB = 64, DomainUuid = Guid.NewGuid() };
         var nic = new NicAssignment(machine.Id, Network("nat").Id, GroupId, "52:54:00:c8:07:0b", "10.200.7.11");
         var xml = XElement.Parse(DomainXmlBuilder.Build(new DomainSpec(machine, "qemu",
-            new PortalMetadata(Guid.NewGuid(), machine.Id, machine.TenantId, Guid.NewGuid()), nic)));
+            new PortalMetadata(Guid.NewGuid(), machine.Id, machine.TenantId, Guid.NewGuid()), new NicPlan(nic, "10.200.7.0/24", "10.200.0.0/16"))));
         var iface = Assert.Single(xml.Element("devices")!.Elements("interface"));
         Assert.Equal("network", iface.Attribute("type")!.Value);
         Assert.Equal("52:54:00:c8:07:0b", iface.Element("mac")!.Attribute("address")!.Value);
         Assert.Equal("cpnet-aaaaaaaabbbb", iface.Element("source")!.Attribute("network")!.Value);
         var filter = iface.Element("filterref")!;
         Assert.Equal("cpnet-sg-111111112222", filter.Attribute("filter")!.Value);
-        Assert.Equal("IP", filter.Element("parameter")!.Attribute("name")!.Value);
-        Assert.Equal("10.200.7.11", filter.Element("parameter")!.Attribute("value")!.Value);
+        var parameters = filter.Elements("parameter").ToDictionary(p => p.Attribute("name")!.Value, p => p.Attribute("value")!.Value);
+        Assert.Equal("10.200.7.11", parameters["IP"]);
+        Assert.Equal("10.200.7.0", parameters["CPN_NET"]);
+        Assert.Equal("24", parameters["CPN_NET_PREFIX"]);
+        Assert.Equal("10.200.0.0", parameters["CPN_POOL"]);
+        Assert.Equal("16", parameters["CPN_POOL_PREFIX"]);
     }
 
     [Fact]
