@@ -32,6 +32,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Monitoring.IFleetStore, FleetStore>();
         services.AddSingleton<CloudPortal.Core.Sizes.ISizeStore, SizeStore>();
         services.AddSingleton<CloudPortal.Core.Storage.IPoolStore, PoolStore>();
+        services.AddSingleton<CloudPortal.Core.Networks.INetworkStore, NetworkStore>();
+        services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
         return services;
     }
 }

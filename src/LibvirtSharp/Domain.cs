@@ -142,6 +142,27 @@ public sealed class Domain : IDisposable
         Check(Interop.virDomainOpenConsole(Handle, device, stream.Handle, (force ? ConsoleForce : 0) | ConsoleSafe), "virDomainOpenConsole");
     }
 
+    /// <summary>Adds a device (<c>virDomainAttachDeviceFlags</c>), to the running guest and/or its definition.</summary>
+    public void AttachDevice(string deviceXml, DeviceImpact impact)
+    {
+        ArgumentNullException.ThrowIfNull(deviceXml);
+        Check(Interop.virDomainAttachDeviceFlags(Handle, deviceXml, (uint)impact), "virDomainAttachDeviceFlags");
+    }
+
+    /// <summary>Removes the device matching <paramref name="deviceXml"/> (<c>virDomainDetachDeviceFlags</c>).</summary>
+    public void DetachDevice(string deviceXml, DeviceImpact impact)
+    {
+        ArgumentNullException.ThrowIfNull(deviceXml);
+        Check(Interop.virDomainDetachDeviceFlags(Handle, deviceXml, (uint)impact), "virDomainDetachDeviceFlags");
+    }
+
+    /// <summary>Changes a device in place (<c>virDomainUpdateDeviceFlags</c>), e.g. a NIC's link state or filter.</summary>
+    public void UpdateDevice(string deviceXml, DeviceImpact impact)
+    {
+        ArgumentNullException.ThrowIfNull(deviceXml);
+        Check(Interop.virDomainUpdateDeviceFlags(Handle, deviceXml, (uint)impact), "virDomainUpdateDeviceFlags");
+    }
+
     /// <summary>Releases the domain reference; does not affect the guest. Safe to call twice.</summary>
     public void Dispose() => _handle.Dispose();
 

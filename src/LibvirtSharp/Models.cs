@@ -156,3 +156,19 @@ public enum StorageVolumeType
 
 /// <summary>Volume figures in bytes (<c>virStorageVolInfo</c>): capacity is the virtual size, allocation what is used on disk.</summary>
 public sealed record StorageVolumeInfo(StorageVolumeType Type, ulong CapacityBytes, ulong AllocationBytes);
+
+/// <summary>Where a device change applies (<c>virDomainDeviceModifyFlags</c>); Live and Config combine.</summary>
+[Flags]
+public enum DeviceImpact
+{
+    /// <summary>The live definition if running, else the persistent one.</summary>
+    Current = 0,
+    /// <summary>The running guest.</summary>
+    Live = 1,
+    /// <summary>The persistent definition.</summary>
+    Config = 2,
+}
+
+/// <summary>One DHCP lease a network's dnsmasq handed out (<c>virNetworkDHCPLease</c>).</summary>
+public sealed record NetworkDhcpLease(
+    string Interface, DateTimeOffset Expires, string Mac, string IpAddress, uint Prefix, string? Hostname, string? ClientId);

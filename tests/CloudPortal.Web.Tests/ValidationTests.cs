@@ -98,7 +98,7 @@ public sealed class ValidationTests(TestDriverPortal portal) : IClassFixture<Tes
     [Theory]
     [InlineData("imageId", "\"00000000-0000-0000-0000-00000000abcd\"")]
     [InlineData("diskGiB", "10")]
-    [InlineData("networkId", "\"default\"")]
+    [InlineData("networkId", "\"not-a-network\"")]
     public async Task PostMachines_NotYetSupportedField_Returns400NamingIt(string field, string value)
     {
         var name = PortalApi.UniqueName();

@@ -6,6 +6,7 @@ using CloudPortal.Web.Hosting;
 using CloudPortal.Web.Images;
 using CloudPortal.Web.Live;
 using CloudPortal.Web.Monitoring;
+using CloudPortal.Web.Networks;
 using CloudPortal.Web.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +21,7 @@ builder.Services.AddPortalMonitoring();
 builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
 builder.Services.AddPortalImages();
+builder.Services.AddPortalNetworks();
 
 var app = builder.Build();
 

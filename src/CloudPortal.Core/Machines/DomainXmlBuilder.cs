@@ -5,7 +5,8 @@ using System.Xml;
 namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, MachineDisk? RootDisk = null);
+/// <remarks><paramref name="Nic"/> is null for a machine without a network: it gets no interface at all.</remarks>
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, MachineDisk? RootDisk = null, Networks.NicPlan? Nic = null);
 
 /// <summary>A machine's root disk: a qcow2 overlay (or a raw volume) at <paramref name="Path"/> on the host.</summary>
 public sealed record MachineDisk(string Path, string Format = "qcow2");
@@ -69,13 +70,13 @@ public static class DomainXmlBuilder
             xml.WriteElementString("on_crash", "destroy");
 
             if (spec.DomainType != "test")
-                WriteDevices(xml, spec.RootDisk);
+                WriteDevices(xml, spec.RootDisk, spec.Nic);
             xml.WriteEndElement();
         }
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml, MachineDisk? disk)
+    private static void WriteDevices(XmlWriter xml, MachineDisk? disk, Networks.NicPlan? nic)
     {
         xml.WriteStartElement("devices");
         if (disk is not null)
@@ -97,6 +98,8 @@ public static class DomainXmlBuilder
             xml.WriteEndElement();
             xml.WriteEndElement();
         }
+        if (nic is not null)
+            WriteInterface(xml, nic);
         // VNC only on the host's loopback: the console proxy is the way in from outside.
         xml.WriteStartElement("graphics");
         xml.WriteAttributeString("type", "vnc");
@@ -113,6 +116,48 @@ public static class DomainXmlBuilder
         xml.WriteStartElement("memballoon");
         xml.WriteAttributeString("model", "virtio");
         xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>
+    /// The NIC on the tenant's network, behind its security group's filter; the IP parameter is the address reserved
+    /// for the MAC, so clean-traffic drops anything the guest sends from another address.
+    /// </summary>
+    private static void WriteInterface(XmlWriter xml, Networks.NicPlan plan)
+    {
+        var nic = plan.Assignment;
+        xml.WriteStartElement("interface");
+        xml.WriteAttributeString("type", "network");
+        xml.WriteStartElement("mac");
+        xml.WriteAttributeString("address", nic.Mac);
+        xml.WriteEndElement();
+        xml.WriteStartElement("source");
+        xml.WriteAttributeString("network", Networks.NetworkNames.Network(nic.NetworkId));
+        xml.WriteEndElement();
+        xml.WriteStartElement("model");
+        xml.WriteAttributeString("type", "virtio");
+        xml.WriteEndElement();
+        xml.WriteStartElement("filterref");
+        xml.WriteAttributeString("filter", Networks.NetworkNames.Filter(nic.SecurityGroupId));
+        xml.WriteStartElement("parameter");
+        xml.WriteAttributeString("name", "IP");
+        xml.WriteAttributeString("value", nic.IpAddress);
+        xml.WriteEndElement();
+        var network = System.Net.IPNetwork.Parse(plan.NetworkCidr);
+        var pool = System.Net.IPNetwork.Parse(plan.PoolCidr);
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.NetParameter, network.BaseAddress.ToString());
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.NetPrefixParameter, network.PrefixLength.ToString(CultureInfo.InvariantCulture));
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.PoolParameter, pool.BaseAddress.ToString());
+        WriteParameter(xml, Networks.NwFilterXmlBuilder.PoolPrefixParameter, pool.PrefixLength.ToString(CultureInfo.InvariantCulture));
+        xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    private static void WriteParameter(XmlWriter xml, string name, string value)
+    {
+        xml.WriteStartElement("parameter");
+        xml.WriteAttributeString("name", name);
+        xml.WriteAttributeString("value", value);
         xml.WriteEndElement();
     }
 }

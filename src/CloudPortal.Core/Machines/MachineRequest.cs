@@ -6,7 +6,7 @@ namespace CloudPortal.Core.Machines;
 /// <summary>What a tenant asks for when creating a machine.</summary>
 /// <remarks>Without <see cref="ImageId"/> the machine is diskless; <see cref="DiskGiB"/> sizes the root disk made from the image.</remarks>
 public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null,
-    string? ImageId = null, int? DiskGiB = null);
+    string? ImageId = null, int? DiskGiB = null, Guid? NetworkId = null, Guid? SecurityGroupId = null);
 
 public static partial class MachineRequestRules
 {

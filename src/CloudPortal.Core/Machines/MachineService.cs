@@ -25,7 +25,8 @@ public sealed partial class MachineService(
     PolicyConflicts conflicts,
     ILogger<MachineService> log,
     IImageContentSource? images = null,
-    MachineDisks? disks = null)
+    MachineDisks? disks = null,
+    Networks.NetworkAttachments? networks = null)
 {
     /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
     public const int MaxReplacements = 2;
@@ -86,6 +87,10 @@ public sealed partial class MachineService(
         var rootImage = await FindRootImageAsync(caller, valid, ct);
         long diskBytes = rootImage is null ? 0 : MachineDisks.CapacityBytes(rootImage, valid.DiskGiB);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
+        // Checked before anything is recorded: a machine may only join its own tenant's networks.
+        var networkChoice = networks is null ? null : await networks.ResolveAsync(caller, request.NetworkId, request.SecurityGroupId, ct);
+        if (networks is null && request.NetworkId is not null)
+            throw ValidationFailedException.For("networkId", "Networks are not available in this portal.");
         // Choosing a host reads the hosts' allocations and the insert adds to them: one create at a time decides and
         // records, so two creates cannot both take the last room on a host or both pass a strict group or exclusive
         // rule. (Several portal nodes would need the same under a database lock.)
@@ -125,6 +130,19 @@ public sealed partial class MachineService(
         finally
         {
             _placing.Release();
+        }
+        if (networkChoice is not null)
+        {
+            try
+            {
+                await networks!.RecordNicAsync(machine.Id, networkChoice, ct);
+            }
+            catch (Exception ex)
+            {
+                // No NIC means no create: the machine row goes again, with its reservation, before anything ran.
+                await RollBackCreateAsync(machine, operation.Id, "Could not give the machine an address: " + ex.Message, CancellationToken.None);
+                throw;
+            }
         }
         // Recorded right after the insert rather than inside its transaction: the decision is advice for people, and a
         // machine whose record failed is still a correct machine. The create cannot have rolled back yet: it starts below.
@@ -271,23 +289,32 @@ public sealed partial class MachineService(
         var dropped = new HashSet<Guid>();
         try
         {
+            var nic = networks is null ? null : await networks.GetNicAsync(machine.Id, ct);
             while (true)
             {
                 try
                 {
+                    // The network and the filter go on the host first: a domain cannot be defined on a missing network.
+                    // libvirt's test driver has no nwfilter and its domains get no devices, so the NIC stays a record there.
+                    if (nic is not null && domainType != "test")
+                    {
+                        await operations.RecordStepAsync(operationId, "network", "started", 5, null, ct);
+                        await networks!.PrepareHostAsync(machine, nic.Assignment, ct);
+                        await operations.RecordStepAsync(operationId, "network", "done", 8, null, ct);
+                    }
                     MachineDisk? rootDisk = null;
                     if (rootImage is not null)
                     {
                         // Journalled before the volume exists: a rollback (now or after a crash) removes the overlay by its
                         // derived name. A machine moved to another host gets a new overlay there; one left on a host that
                         // went away is not reachable to remove now.
-                        await operations.RecordStepAsync(operationId, "disk", "started", 5, rootImage.Sha256, ct);
+                        await operations.RecordStepAsync(operationId, "disk", "started", 8, rootImage.Sha256, ct);
                         var path = await disks!.CreateOverlayAsync(machine.HostId, machine.DomainUuid, rootImage, diskBytes, ct);
                         rootDisk = new MachineDisk(path);
                         await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);
                     }
                     var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
-                        new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), rootDisk));
+                        new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), rootDisk, nic));
                     await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
                     if (BeforeDefineHook is { } beforeDefine)
                         await beforeDefine(machine, ct);

@@ -48,3 +48,23 @@ internal sealed class StorageVolumeHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => Interop.virStorageVolFree(handle) == 0;
 }
+
+/// <summary>Owns one reference on a <c>virNetworkPtr</c>.</summary>
+internal sealed class NetworkHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NetworkHandle() : base(ownsHandle: true) { }
+
+    internal NetworkHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virNetworkFree(handle) == 0;
+}
+
+/// <summary>Owns one reference on a <c>virNWFilterPtr</c>.</summary>
+internal sealed class NWFilterHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NWFilterHandle() : base(ownsHandle: true) { }
+
+    internal NWFilterHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virNWFilterFree(handle) == 0;
+}

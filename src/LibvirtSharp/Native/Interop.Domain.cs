@@ -79,3 +79,15 @@ internal static unsafe partial class Interop
     internal static partial int virDomainSetMetadata(
         DomainHandle domain, int type, string? metadata, string? key, string? uri, uint flags);
 }
+
+internal static unsafe partial class Interop
+{
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainAttachDeviceFlags(DomainHandle domain, string xml, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainDetachDeviceFlags(DomainHandle domain, string xml, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainUpdateDeviceFlags(DomainHandle domain, string xml, uint flags);
+}

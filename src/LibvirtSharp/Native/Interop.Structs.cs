@@ -80,3 +80,17 @@ internal struct VirStorageVolInfo
     public ulong Capacity;
     public ulong Allocation;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VirNetworkDHCPLease
+{
+    public byte* Iface;
+    public long ExpiryTime;
+    public int Type;
+    public byte* Mac;
+    public byte* Iaid;
+    public byte* IpAddr;
+    public uint Prefix;
+    public byte* Hostname;
+    public byte* ClientId;
+}

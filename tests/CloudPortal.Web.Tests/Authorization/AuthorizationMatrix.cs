@@ -54,7 +54,8 @@ public sealed record EndpointRule(
 
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
-        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image");
+        || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
+            or "network" or "securitygroup" or "securityrule");
 
     public override string ToString() => Key;
 }
@@ -138,6 +139,19 @@ public static class AuthorizationMatrix
         new("GET api/v1/machines/{id:guid}/metrics", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         new("GET api/v1/hosts/{id:guid}/metrics", Access.AdminOnly, AdminOnly, Resources: "id=host"),
         new("GET api/v1/operations/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=operation"),
+        // Networks and security groups are tenant-owned like machines: changed by those who may change machines.
+        new("GET api/v1/networks", Access.Collection, All),
+        new("POST api/v1/networks", Access.Collection, Changers, Body: """{"name":"{name}","mode":"isolated"}"""),
+        new("GET api/v1/networks/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=network"),
+        new("DELETE api/v1/networks/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=network", Destroys: "id"),
+        new("GET api/v1/security-groups", Access.Collection, All),
+        new("POST api/v1/security-groups", Access.Collection, Changers, Body: """{"name":"{name}"}"""),
+        new("GET api/v1/security-groups/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=securitygroup"),
+        new("DELETE api/v1/security-groups/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=securitygroup", Destroys: "id"),
+        new("POST api/v1/security-groups/{id:guid}/rules", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=securitygroup",
+            Body: """{"protocol":"tcp","portFrom":22,"sourceCidr":"10.9.0.0/16"}"""),
+        new("DELETE api/v1/security-groups/{id:guid}/rules/{ruleId:guid}", Access.TenantScoped, Changers, "ok 404 404 403",
+            Resources: "id=securitygroup,ruleId=securityrule", Destroys: "ruleId"),
 
         // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
         new("GET api/v1/sizes", Access.Collection, All),

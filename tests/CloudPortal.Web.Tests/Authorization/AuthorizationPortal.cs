@@ -18,6 +18,9 @@ public sealed class TenantFixture
     public Guid PlacementGroupId { get; set; }
     public Guid ImageId { get; set; }
     public string ImageName { get; set; } = "";
+    public Guid NetworkId { get; set; }
+    public Guid SecurityGroupId { get; set; }
+    public Guid SecurityRuleId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -65,7 +68,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName)
@@ -85,7 +88,34 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.PlacementGroupId = await CreatePlacementGroupAsync(tenant);
         tenant.ImageName = PortalApi.UniqueName("authz-img");
         tenant.ImageId = await UploadImageAsync(tenant, tenant.ImageName);
+        tenant.NetworkId = await CreateNetworkAsync(tenant);
+        tenant.SecurityGroupId = await CreateSecurityGroupAsync(tenant);
+        tenant.SecurityRuleId = await CreateSecurityRuleAsync(tenant);
         return tenant;
+    }
+
+    /// <summary>An isolated network made by the tenant's member (no machine on it, so it can be deleted).</summary>
+    public async Task<Guid> CreateNetworkAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/networks", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("net")}}","mode":"isolated"}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    public async Task<Guid> CreateSecurityGroupAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/security-groups", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("sg")}}"}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A rule added to the tenant's fixture security group; returns the new rule's id.</summary>
+    public async Task<Guid> CreateSecurityRuleAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/api/v1/security-groups/{tenant.SecurityGroupId}/rules", tenant.Tokens["member"],
+            """{"protocol":"tcp","portFrom":443,"sourceCidr":"0.0.0.0/0"}""");
+        var rules = (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("rules").EnumerateArray().ToList();
+        return rules[^1].GetProperty("id").GetGuid();
     }
 
     /// <summary>An empty soft anti-affinity group made by the tenant's member.</summary>

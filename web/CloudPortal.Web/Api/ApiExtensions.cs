@@ -35,6 +35,8 @@ public static class ApiExtensions
         api.MapOperationEndpoints();
         api.MapTenancyEndpoints();
         api.MapPlacementGroupEndpoints();
+        api.MapNetworkEndpoints();
+        api.MapSecurityGroupEndpoints();
         api.MapAuditEndpoints();
         api.MapQuotaEndpoints();
         api.MapImageEndpoints();

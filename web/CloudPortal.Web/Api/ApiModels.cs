@@ -16,10 +16,10 @@ public sealed record MachineDto(
         m.LastError, m.CreatedAt, m.UpdatedAt, operationId);
 }
 
-/// <summary>The create body of the contract; imageId, diskGiB and networkId arrive with the storage and network issues.</summary>
+/// <summary>The create body of the contract; imageId and diskGiB arrive with the storage issue. networkId: an id or "default".</summary>
 /// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
 public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
-    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null);
+    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null, Guid? SecurityGroupId = null);
 
 public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus, int? MemoryMiB, Guid? PlacementGroupId, bool? AllOrNothing);
 

@@ -1,3 +1,4 @@
+using CloudPortal.Core.Networks;
 using System.Security.Claims;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
@@ -22,12 +23,14 @@ public static class MachineEndpoints
             .WithSummary("One machine.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        machines.MapPost("/", async (MachineCreateDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        machines.MapPost("/", async (MachineCreateDto? body, ClaimsPrincipal user, MachineService service, NetworkService networks, CancellationToken ct) =>
         {
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with name, vcpus and memoryMiB is required.");
-            RefuseNotYetSupported(body);
-            var (machine, operation) = await service.CreateAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId, body.ImageId, body.DiskGiB), ct);
+            var caller = user.ToCaller();
+            var networkId = await NetworkIdAsync(body.NetworkId, caller, networks, ct);
+            var (machine, operation) = await service.CreateAsync(caller,
+                new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId, body.ImageId, body.DiskGiB, networkId, body.SecurityGroupId), ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
         .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
@@ -60,7 +63,6 @@ public static class MachineEndpoints
         {
             if (body is null)
                 throw ValidationFailedException.For("body", "A JSON body with vcpus and memoryMiB is required.");
-            RefuseNotYetSupported(body);
             return PlacementDto.From(await service.ExplainPlacementAsync(user.ToCaller(), new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId), ct));
         })
         .WithTags("Placement")
@@ -145,11 +147,15 @@ public static class MachineEndpoints
         return api;
     }
 
-    private static void RefuseNotYetSupported(MachineCreateDto body)
+    /// <summary>networkId is a network's id, or "default" for the tenant's default network (made on first use).</summary>
+    private static async Task<Guid?> NetworkIdAsync(string? text, CloudPortal.Core.Common.Caller caller, NetworkService networks, CancellationToken ct)
     {
-        var errors = new ValidationErrors();
-        if (body.NetworkId is not null)
-            errors.Add("networkId", "Networks are not available yet: omit networkId.");
-        errors.ThrowIfAny();
+        if (text is null)
+            return null;
+        if (text == NetworkService.DefaultName)
+            return (await networks.EnsureDefaultAsync(caller.TenantId, ct)).Id;
+        if (Guid.TryParse(text, out var id))
+            return id;
+        throw ValidationFailedException.For("networkId", $"networkId must be a network's id or \"{NetworkService.DefaultName}\".");
     }
 }
