@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text.Json;
 using System.Net;
 using CloudPortal.Web.Tests.Infrastructure;
 
@@ -113,4 +115,136 @@ public sealed class RealHostTests(RealHostPortal portal) : IClassFixture<RealHos
         var deleted = await Admin.WaitOperationAsync(deleting.GetProperty("id").GetString()!, TimeSpan.FromSeconds(60));
         Assert.Equal("succeeded", deleted.GetProperty("state").GetString());
     }
+
+    // Console (issue 8, item 6): tickets through the API, the RFB proxy through a real WebSocket on the test server.
+
+    private async Task<(string Id, string Token)> RunningMachineAndAdminTokenAsync()
+    {
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        var machine = await Admin.CreateRunningMachineAsync(name);
+        return (machine.GetProperty("id").GetString()!, await portal.Factory.TokenAsync("admin", portal.Factory.AdminPassword));
+    }
+
+    private async Task<JsonElement> ConsoleTicketAsync(HttpClient client, string machineId)
+    {
+        using var response = await client.PostAsync($"/api/v1/machines/{machineId}/console", null);
+        return await response.JsonAsync(HttpStatusCode.OK);
+    }
+
+    private async Task<WebSocket> ConnectAsync(string websocketUrl, string? bearer)
+    {
+        var client = portal.Factory.Server.CreateWebSocketClient();
+        client.SubProtocols.Add("binary");
+        client.ConfigureRequest = request =>
+        {
+            if (bearer is not null)
+                request.Headers.Authorization = $"Bearer {bearer}";
+        };
+        return await client.ConnectAsync(new Uri(websocketUrl), CancellationToken.None);
+    }
+
+    private static async Task<(WebSocketReceiveResult Result, string Text)> ReceiveAsync(WebSocket socket)
+    {
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var result = await socket.ReceiveAsync(buffer, timeout.Token);
+        return (result, System.Text.Encoding.ASCII.GetString(buffer, 0, result.Count));
+    }
+
+    [Fact]
+    public async Task Console_TicketFromApi_ProxiesTheGuestsRfbGreetingOnceThenRefusesReuse()
+    {
+        var (id, token) = await RunningMachineAndAdminTokenAsync();
+        var ticket = await ConsoleTicketAsync(Admin, id);
+        var url = ticket.GetProperty("websocketUrl").GetString()!;
+        Assert.StartsWith("ws://", url);
+        Assert.Contains($"/console/{id}?ticket=", ticket.GetProperty("url").GetString());
+        Assert.True(ticket.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+
+        using (var socket = await ConnectAsync(url, token))
+        {
+            var (_, greeting) = await ReceiveAsync(socket);
+            Assert.Equal("RFB 003.008\n", greeting);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        }
+
+        using var again = await ConnectAsync(url, token);
+        var (refused, _) = await ReceiveAsync(again);
+        Assert.Equal(WebSocketMessageType.Close, refused.MessageType);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, refused.CloseStatus);
+        Assert.Contains("already used", refused.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task Console_TicketOfAnotherUser_RefusedAsNotIssuedToYouAndStillUsableByItsOwner()
+    {
+        var (id, token) = await RunningMachineAndAdminTokenAsync();
+        var url = (await ConsoleTicketAsync(Admin, id)).GetProperty("websocketUrl").GetString()!;
+        var username = PortalApi.UniqueName("cpw-user");
+        using (var created = await Admin.PostJsonAsync("/api/v1/users", System.Text.Json.JsonSerializer.Serialize(new
+               { username, password = "console-test-password", tenantId = DefaultTenantId, role = "member" })))
+            await created.JsonAsync(HttpStatusCode.Created);
+        var memberToken = await portal.Factory.TokenAsync(username, "console-test-password");
+
+        using (var foreign = await ConnectAsync(url, memberToken))
+        {
+            var (refused, _) = await ReceiveAsync(foreign);
+            Assert.Equal(WebSocketCloseStatus.PolicyViolation, refused.CloseStatus);
+            Assert.Contains("not issued to you", refused.CloseStatusDescription);
+        }
+
+        using var owner = await ConnectAsync(url, token);
+        Assert.Equal("RFB 003.008\n", (await ReceiveAsync(owner)).Text);
+    }
+
+    [Fact]
+    public async Task Console_NoCredentials_401BeforeTheUpgrade()
+    {
+        var (id, _) = await RunningMachineAndAdminTokenAsync();
+        var url = (await ConsoleTicketAsync(Admin, id)).GetProperty("websocketUrl").GetString()!;
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ConnectAsync(url, bearer: null));
+        Assert.Contains("401", ex.Message);
+    }
+
+    [Fact]
+    public async Task Console_StoppedMachine_409NamingTheState()
+    {
+        var (id, _) = await RunningMachineAndAdminTokenAsync();
+        await Admin.ActAsync(id, "poweroff");
+        await Admin.WaitMachineStateAsync(id, "stopped", TimeSpan.FromSeconds(60));
+        using var response = await Admin.PostAsync($"/api/v1/machines/{id}/console", null);
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("stopped", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Console_GuestPoweredOffDuringSession_ClosedWithAReason()
+    {
+        var (id, token) = await RunningMachineAndAdminTokenAsync();
+        var url = (await ConsoleTicketAsync(Admin, id)).GetProperty("websocketUrl").GetString()!;
+        using var socket = await ConnectAsync(url, token);
+        Assert.Equal("RFB 003.008\n", (await ReceiveAsync(socket)).Text);
+
+        await Admin.ActAsync(id, "poweroff");
+        var (closed, _) = await ReceiveAsync(socket);
+        Assert.Equal(WebSocketMessageType.Close, closed.MessageType);
+        Assert.Contains("closed", closed.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task Console_BehindAProxyUnderAPrefixOverTls_UrlsUseThePrefixAndWss()
+    {
+        var (id, _) = await RunningMachineAndAdminTokenAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/machines/{id}/console");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Add("X-Forwarded-Prefix", "/cloud");
+        using var response = await Admin.SendAsync(request);
+        var ticket = await response.JsonAsync(HttpStatusCode.OK);
+        Assert.StartsWith("wss://", ticket.GetProperty("websocketUrl").GetString());
+        Assert.Contains($"/cloud/console/{id}/vnc?ticket=", ticket.GetProperty("websocketUrl").GetString());
+        Assert.StartsWith("https://", ticket.GetProperty("url").GetString());
+        Assert.Contains($"/cloud/console/{id}?ticket=", ticket.GetProperty("url").GetString());
+    }
+
+    private static readonly Guid DefaultTenantId = Guid.Parse("00000000-0000-0000-0000-000000000001");
 }

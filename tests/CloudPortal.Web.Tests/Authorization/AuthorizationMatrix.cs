@@ -110,6 +110,8 @@ public static class AuthorizationMatrix
         // The viewer is refused before the lookup, so it gets the same 403 for any id: no existence oracle.
         new("DELETE api/v1/machines/{id:guid}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine", Destroys: "id"),
         new("POST api/v1/machines/{id:guid}/{action}", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine,action=action"),
+        // A console ticket is full control of the machine: changers only; another tenant's machine stays a 404.
+        new("POST api/v1/machines/{id:guid}/console", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine"),
         new("GET api/v1/machines/{id:guid}/placement", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Rename changes the fixture machine's name, which the leak check looks for: allowed cases rename a throw-away one.
         new("POST api/v1/machines/{id:guid}/rename", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine",
