@@ -21,7 +21,7 @@ RUN apt-get update \
       https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb \
  && dpkg -i /tmp/packages-microsoft-prod.deb && rm /tmp/packages-microsoft-prod.deb \
  && apt-get update \
- && apt-get install -y --no-install-recommends dotnet-sdk-10.0 \
+ && apt-get install -y --no-install-recommends dotnet-sdk-10.0 nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 WORKDIR /src

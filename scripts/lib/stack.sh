@@ -125,6 +125,16 @@ ensure_libvirt_stack() {
     die "$LIBVIRT_URI did not answer within 20 s (see /var/log/libvirt/ and dmesg)"
 }
 
+# ensure_npm : Node.js and npm, which the web project's build uses to vendor browser libraries (noVNC) from the
+# npm registry into wwwroot/lib. Debian's nodejs ships npm separately; some nodejs builds include it.
+ensure_npm() {
+    if command -v npm >/dev/null 2>&1; then
+        log "npm $(npm --version 2>/dev/null) present"
+        return 0
+    fi
+    ensure_apt_packages nodejs npm
+}
+
 # ensure_dotnet : the .NET SDK must be on PATH (it is preinstalled here).
 ensure_dotnet() {
     if ! command -v dotnet >/dev/null 2>&1; then
