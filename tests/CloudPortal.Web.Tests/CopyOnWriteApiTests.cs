@@ -70,6 +70,7 @@ public sealed class CopyOnWritePortal() : PortalFixture(PortalFactory.SystemUri)
 }
 
 [Trait("Category", "RealHost")]
+[Collection(RealHostCollection.Name)]
 public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixture<CopyOnWritePortal>
 {
     private static async Task<string> RunAsync(string tool, params string[] args)

@@ -31,7 +31,18 @@ public sealed class RealHostPortal() : PortalFixture(Virsh.Uri)
     }
 }
 
+/// <summary>
+/// Classes whose fixtures sweep cpw- domains run one after another: a sweep at one class's start or end must never
+/// remove a guest another class is using.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RealHostCollection
+{
+    public const string Name = "RealHost";
+}
+
 [Trait("Category", "RealHost")]
+[Collection(RealHostCollection.Name)]
 public sealed class RealHostTests(RealHostPortal portal) : IClassFixture<RealHostPortal>
 {
     private static readonly TimeSpan BehindTheBack = TimeSpan.FromSeconds(5);
@@ -247,4 +258,23 @@ public sealed class RealHostTests(RealHostPortal portal) : IClassFixture<RealHos
     }
 
     private static readonly Guid DefaultTenantId = Guid.Parse("00000000-0000-0000-0000-000000000001");
+
+    [Fact]
+    public async Task SerialConsole_RunningGuest_StaysOpenForInputThenClosesWithAReasonWhenTheGuestStops()
+    {
+        var (id, token) = await RunningMachineAndAdminTokenAsync();
+        var ticket = await ConsoleTicketAsync(Admin, id);
+        using var socket = await ConnectAsync(ticket.GetProperty("serialWebsocketUrl").GetString()!, token);
+        await socket.SendAsync("\r"u8.ToArray(), WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Equal(WebSocketState.Open, socket.State);
+
+        // The ticket was spent by the serial socket: the graphical one is refused with it.
+        using (var vnc = await ConnectAsync(ticket.GetProperty("websocketUrl").GetString()!, token))
+            Assert.Contains("already used", (await ReceiveAsync(vnc)).Result.CloseStatusDescription);
+
+        await Admin.ActAsync(id, "poweroff");
+        var (closed, _) = await ReceiveAsync(socket);
+        Assert.Equal(WebSocketMessageType.Close, closed.MessageType);
+        Assert.Contains("text console", closed.CloseStatusDescription);
+    }
 }

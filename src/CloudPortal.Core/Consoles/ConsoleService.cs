@@ -35,9 +35,24 @@ public sealed class ConsoleService(MachineService machines, IHostStore hosts, Ho
         return (TicketRefusal.None, VncEndpoint.FromDomain(xml, host.Uri, machine.Name));
     }
 
+    /// <summary>At connect time for the text console: the ticket, then where the machine's domain is now.</summary>
+    public async Task<(TicketRefusal Refusal, SerialTarget? Target)> RedeemSerialAsync(Caller caller, Guid machineId, string? ticket, CancellationToken ct)
+    {
+        var refusal = tickets.Redeem(ticket, caller.UserId, machineId);
+        if (refusal != TicketRefusal.None)
+            return (refusal, null);
+        var machine = await machines.GetAsync(caller, machineId, ct);
+        EnsureConsoleState(machine);
+        var host = await hosts.GetAsync(machine.HostId, ct) ?? throw new NotFoundException($"Machine '{machine.Name}' has no host.");
+        return (TicketRefusal.None, new SerialTarget(host.Uri, machine.DomainUuid, machine.Name));
+    }
+
     private static void EnsureConsoleState(Machine machine)
     {
         if (machine.State is not (MachineState.Running or MachineState.Paused))
             throw new ConflictException($"Machine '{machine.Name}' is {machine.State.ToContractName()}: a console needs it running or paused.");
     }
 }
+
+/// <summary>A machine's text console: its host and domain, opened on a connection of its own for the session.</summary>
+public sealed record SerialTarget(string HostUri, Guid DomainUuid, string MachineName);

@@ -22,6 +22,7 @@ public static class ConsoleExtensions
         services.AddSingleton<ConsoleTickets>();
         services.AddSingleton<ConsoleService>();
         services.AddSingleton<VncProxy>();
+        services.AddSingleton<SerialProxy>();
         CloudPortal.Web.Machines.MachineTabExtensions.AddMachineTab<ConsoleTab>(services, "Console", 10);
         // Behind a reverse proxy under a path prefix and TLS: the prefix becomes PathBase and the scheme https, so the
         // console's URLs come out as the browser must use them. Not X-Forwarded-For: the audit log keeps the peer.
@@ -49,11 +50,12 @@ public static class ConsoleExtensions
         api.MapPost("/machines/{id:guid}/console", async (Guid id, HttpContext http, ClaimsPrincipal user, ConsoleService consoles, CancellationToken ct) =>
         {
             var (token, expiresAt) = await consoles.IssueAsync(user.ToCaller(), id, ct);
-            return Results.Ok(new ConsoleTicketDto(PageUrl(http.Request, id, token), SocketUrl(http.Request, id, token), expiresAt));
+            return Results.Ok(new ConsoleTicketDto(PageUrl(http.Request, id, token), SocketUrl(http.Request, id, token), expiresAt,
+                SocketUrl(http.Request, id, token, "serial")));
         })
         .WithTags("Machines")
         .WithSummary("A one-time console: valid for 30 s, once, for the caller and this machine only. 'url' is the page for " +
-            "people, 'websocketUrl' the RFB WebSocket for noVNC. 409 unless the machine is running or paused.")
+            "people, 'websocketUrl' the RFB WebSocket for noVNC, 'serialWebsocketUrl' the text console (binary frames). 409 unless the machine is running or paused.")
         .Produces<ConsoleTicketDto>()
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound)
@@ -64,7 +66,8 @@ public static class ConsoleExtensions
     public static WebApplication MapPortalConsoles(this WebApplication app)
     {
         app.MapGet("/console/{id:guid}", ConsolePageAsync).ExcludeFromDescription();
-        app.MapGet("/console/{id:guid}/vnc", ConsoleSocketAsync).ExcludeFromDescription();
+        app.MapGet("/console/{id:guid}/vnc", VncSocketAsync).ExcludeFromDescription();
+        app.MapGet("/console/{id:guid}/serial", SerialSocketAsync).ExcludeFromDescription();
         return app;
     }
 
@@ -113,51 +116,78 @@ public static class ConsoleExtensions
         return Results.Content(page, "text/html; charset=utf-8", statusCode: error is null ? 200 : 409);
     }
 
-    private static async Task ConsoleSocketAsync(Guid id, string? ticket, HttpContext http, ConsoleService consoles, VncProxy proxy, CancellationToken ct)
+    private static async Task VncSocketAsync(Guid id, string? ticket, HttpContext http, ConsoleService consoles, VncProxy proxy, CancellationToken ct)
     {
-        // Cookie for the page in a browser, bearer for scripts; 401 before the upgrade, so nothing is spent.
+        var (socket, caller) = await AcceptAsync(http);
+        if (socket is null)
+            return;
+        using (socket)
+        {
+            var endpoint = await RedeemAsync(socket, () => consoles.RedeemAsync(caller!, id, ticket, ct));
+            if (endpoint is not null)
+                await proxy.RunAsync(socket, endpoint, id.ToString(), ct);
+        }
+    }
+
+    private static async Task SerialSocketAsync(Guid id, string? ticket, HttpContext http, ConsoleService consoles, SerialProxy proxy, CancellationToken ct)
+    {
+        var (socket, caller) = await AcceptAsync(http);
+        if (socket is null)
+            return;
+        using (socket)
+        {
+            var target = await RedeemAsync(socket, () => consoles.RedeemSerialAsync(caller!, id, ticket, ct));
+            if (target is not null)
+                await proxy.RunAsync(socket, target, ct);
+        }
+    }
+
+    /// <summary>
+    /// Cookie for the page in a browser, bearer for scripts; 401 (or 400 for plain HTTP) before the upgrade, so no
+    /// ticket is spent on a request that could never use it.
+    /// </summary>
+    private static async Task<(WebSocket? Socket, Caller? Caller)> AcceptAsync(HttpContext http)
+    {
         var auth = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         if (!auth.Succeeded)
             auth = await http.AuthenticateAsync(BearerTokenHandler.SchemeName);
         if (!auth.Succeeded || auth.Principal is null)
         {
             await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign in to open a console.").ExecuteAsync(http);
-            return;
+            return (null, null);
         }
         if (!http.WebSockets.IsWebSocketRequest)
         {
-            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This is a WebSocket endpoint for noVNC.").ExecuteAsync(http);
-            return;
+            await Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "This is a WebSocket endpoint for consoles.").ExecuteAsync(http);
+            return (null, null);
         }
         var protocol = http.WebSockets.WebSocketRequestedProtocols.Contains(ProtocolBinary) ? ProtocolBinary : null;
-        using var socket = await http.WebSockets.AcceptWebSocketAsync(protocol);
-        VncEndpoint? endpoint;
-        string machineName;
+        return (await http.WebSockets.AcceptWebSocketAsync(protocol), auth.Principal.ToCaller());
+    }
+
+    /// <summary>Spends the ticket; a refusal closes the socket with the reason the user sees.</summary>
+    private static async Task<T?> RedeemAsync<T>(WebSocket socket, Func<Task<(TicketRefusal Refusal, T? Target)>> redeem) where T : class
+    {
         try
         {
-            var caller = auth.Principal.ToCaller();
-            var (refusal, found) = await consoles.RedeemAsync(caller, id, ticket, ct);
-            if (refusal != TicketRefusal.None)
-            {
-                await VncProxy.CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, ConsoleTickets.Describe(refusal));
-                return;
-            }
-            endpoint = found!;
-            machineName = id.ToString();
+            var (refusal, target) = await redeem();
+            if (refusal == TicketRefusal.None)
+                return target;
+            await VncProxy.CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, ConsoleTickets.Describe(refusal));
         }
         catch (Exception ex) when (ex is ConflictException or NotFoundException or ForbiddenException or HostUnavailableException)
         {
             await VncProxy.CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, ex.Message);
-            return;
         }
-        await proxy.RunAsync(socket, endpoint, machineName, ct);
+        return null;
     }
 
     private static string PageUrl(HttpRequest request, Guid id, string ticket) =>
         $"{request.Scheme}://{request.Host}{request.PathBase}/console/{id}?ticket={Uri.EscapeDataString(ticket)}";
 
-    private static string SocketUrl(HttpRequest request, Guid id, string ticket) =>
-        $"{(request.IsHttps ? "wss" : "ws")}://{request.Host}{request.PathBase}/console/{id}/vnc?ticket={Uri.EscapeDataString(ticket)}";
+    private static string SocketUrl(HttpRequest request, Guid id, string ticket, string kind = "vnc") =>
+        $"{(request.IsHttps ? "wss" : "ws")}://{request.Host}{request.PathBase}/console/{id}/{kind}?ticket={Uri.EscapeDataString(ticket)}";
 }
 
-public sealed record ConsoleTicketDto(string Url, string WebsocketUrl, DateTimeOffset ExpiresAt);
+/// <remarks>One ticket, spent by whichever socket uses it first: the graphical one or <see cref="SerialWebsocketUrl"/>.</remarks>
+public sealed record ConsoleTicketDto(string Url, string WebsocketUrl, DateTimeOffset ExpiresAt, string SerialWebsocketUrl);
