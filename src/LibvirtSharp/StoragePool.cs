@@ -1,3 +1,4 @@
+using static LibvirtSharp.LibvirtCalls;
 using System.Runtime.InteropServices;
 using LibvirtSharp.Native;
 
@@ -164,17 +165,5 @@ public sealed class StoragePool : IDisposable
             ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
             return _handle;
         }
-    }
-
-    private static void Check(int result, string operation)
-    {
-        if (result < 0)
-            throw LibvirtException.FromLastError(operation);
-    }
-
-    private static bool CheckBool(int result, string operation)
-    {
-        Check(result, operation);
-        return result == 1;
     }
 }

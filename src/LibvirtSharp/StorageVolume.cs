@@ -1,3 +1,4 @@
+using static LibvirtSharp.LibvirtCalls;
 using System.Runtime.InteropServices;
 using LibvirtSharp.Native;
 
@@ -132,11 +133,5 @@ public sealed class StorageVolume : IDisposable
             ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
             return _handle;
         }
-    }
-
-    private static void Check(int result, string operation)
-    {
-        if (result < 0)
-            throw LibvirtException.FromLastError(operation);
     }
 }
