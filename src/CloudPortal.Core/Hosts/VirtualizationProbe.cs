@@ -25,6 +25,11 @@ public sealed class VirtualizationProbe(ILogger<VirtualizationProbe> log)
             log.LogInformation("KVM unusable on {Uri}: {Reason}; using TCG", uri, why);
             return Tcg;
         }
+        if (IsLocal(uri) && !HardwareKvmModuleLoaded(out var modules))
+        {
+            log.LogInformation("KVM on {Uri} is not hardware KVM (modules: {Modules}); using TCG", uri, modules);
+            return Tcg;
+        }
         try
         {
             connection.GetDomainCapabilities(null, "x86_64", null, Kvm);
@@ -63,7 +68,24 @@ public sealed class VirtualizationProbe(ILogger<VirtualizationProbe> log)
         }
     }
 
-    private static bool IsLocal(string uri) => uri.StartsWith("qemu:///", StringComparison.Ordinal);
+    /// <summary>This machine's kernel: qemu:///system, or a lab host on loopback (same kernel, other namespaces).</summary>
+    private static bool IsLocal(string uri) =>
+        uri.StartsWith("qemu:///", StringComparison.Ordinal)
+        || (Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && System.Net.IPAddress.TryParse(parsed.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
+
+    /// <summary>
+    /// /dev/kvm can be backed by a software implementation for nested clouds (kvm_pvm, seen on these machines) that
+    /// runs a firmware-only guest, so the boot probe passes, yet stops real guests at their boot loader ("KVM internal
+    /// error", domain paused). Only the vendor modules run ordinary guests.
+    /// </summary>
+    private static bool HardwareKvmModuleLoaded(out string modules)
+    {
+        var loaded = Directory.Exists("/sys/module")
+            ? Directory.GetDirectories("/sys/module", "kvm*").Select(Path.GetFileName).ToList()
+            : [];
+        modules = loaded.Count == 0 ? "none" : string.Join(", ", loaded);
+        return loaded.Contains("kvm_intel") || loaded.Contains("kvm_amd");
+    }
 
     private static bool KvmDeviceOpens(out string reason)
     {
