@@ -11,6 +11,7 @@ public class LibvirtException : Exception
     private const int ErrRpc = 39;
     private const int ErrNoDomain = 42;
     private const int ErrOperationInvalid = 55;
+    private const int FromRemote = 13;
     private const int FromRpc = 7;
 
     /// <summary>Creates an exception from libvirt error fields.</summary>
@@ -36,7 +37,11 @@ public class LibvirtException : Exception
 
     /// <summary>The connection to the hypervisor is gone and must be reopened.</summary>
     public bool IsConnectionLost =>
-        Code is ErrSystemError or ErrRpc or ErrNoConnect or ErrInvalidConn
+        Code is ErrRpc or ErrNoConnect or ErrInvalidConn
+        // A system error is the connection's only when the RPC or remote layer raised it: the same code from the QEMU
+        // driver ("Unable to read from monitor: Connection reset by peer") is one guest's monitor dying, say when it
+        // is destroyed during a call, and the host's connection is fine.
+        || (Code == ErrSystemError && ErrorDomain is FromRpc or FromRemote)
         // A dead remote socket surfaces as a generic error from the RPC layer or as an invalid operation,
         // so the message is the only distinguishing signal.
         || ((Code == ErrOperationInvalid || ErrorDomain == FromRpc)

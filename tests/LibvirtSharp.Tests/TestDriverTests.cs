@@ -314,6 +314,9 @@ public sealed class TestDriverTests : IDisposable
     public void LibvirtException_ConnectionCodes_AreConnectionLost()
     {
         Assert.True(new LibvirtException(38, 7, "x").IsConnectionLost);
+        Assert.True(new LibvirtException(38, 13, "x").IsConnectionLost);
+        // VIR_FROM_QEMU: a guest's monitor went away (the guest was destroyed mid-call), not the host's connection.
+        Assert.False(new LibvirtException(38, 10, "Unable to read from monitor: Connection reset by peer").IsConnectionLost);
         Assert.True(new LibvirtException(39, 7, "x").IsConnectionLost);
         Assert.True(new LibvirtException(5, 0, "x").IsConnectionLost);
         Assert.True(new LibvirtException(6, 0, "x").IsConnectionLost);
