@@ -34,6 +34,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Storage.IPoolStore, PoolStore>();
         services.AddSingleton<CloudPortal.Core.Networks.INetworkStore, NetworkStore>();
         services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
+        services.AddSingleton<CloudPortal.Core.Alerts.IAlertStore, AlertStore>();
         return services;
     }
 }

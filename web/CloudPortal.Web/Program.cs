@@ -1,4 +1,5 @@
 using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Alerts;
 using CloudPortal.Web.Api;
 using CloudPortal.Web.Audit;
 using CloudPortal.Web.Components;
@@ -24,6 +25,7 @@ builder.Services.AddPortalAudit(builder.Configuration);
 builder.Services.AddPortalQuotas();
 builder.Services.AddPortalImages();
 builder.Services.AddPortalNetworks();
+builder.Services.AddPortalAlerts();
 
 var app = builder.Build();
 

@@ -43,6 +43,7 @@ public static class ApiExtensions
         Monitoring.MetricsEndpoints.MapMetricsEndpoints(api);
         api.MapSizeEndpoints();
         api.MapPoolEndpoints();
+        Alerts.AlertEndpoints.MapAlertEndpoints(api);
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

@@ -1,0 +1,55 @@
+using CloudPortal.Core.Alerts;
+using CloudPortal.Web.Live;
+using Microsoft.AspNetCore.SignalR;
+
+namespace CloudPortal.Web.Alerts;
+
+public static class AlertExtensions
+{
+    public static IServiceCollection AddPortalAlerts(this IServiceCollection services)
+    {
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
+        services.AddSingleton<AlertNotifications>();
+        services.AddSingleton<AlertEngine>();
+        services.AddHostedService(provider => provider.GetRequiredService<AlertEngine>());
+        services.AddSingleton<AlertWebhookSender>();
+        services.AddHostedService(provider => provider.GetRequiredService<AlertWebhookSender>());
+        services.AddSingleton<AlertService>();
+        services.AddHostedService<AlertLiveForwarder>();
+        return services;
+    }
+}
+
+/// <summary>Alerts as they fire and resolve, pushed to the hub: a tenant's to its group, host alerts to the administrators'.</summary>
+public sealed class AlertLiveForwarder(AlertNotifications notifications, IHubContext<LiveHub> hub, ILogger<AlertLiveForwarder> log) : IHostedService
+{
+    public Task StartAsync(CancellationToken ct)
+    {
+        notifications.Changed += Forward;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken ct)
+    {
+        notifications.Changed -= Forward;
+        return Task.CompletedTask;
+    }
+
+    private void Forward(Alert alert)
+    {
+        var group = alert.TenantId is { } tenantId ? LiveHub.TenantGroup(tenantId) : LiveHub.AdminGroup;
+        _ = SendAsync(group, AlertDto.From(alert));
+    }
+
+    private async Task SendAsync(string group, AlertDto alert)
+    {
+        try
+        {
+            await hub.Clients.Group(group).SendAsync("alert", alert);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Pushing alert {AlertId} to live clients failed", alert.Id);
+        }
+    }
+}
