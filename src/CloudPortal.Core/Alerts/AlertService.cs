@@ -9,8 +9,8 @@ namespace CloudPortal.Core.Alerts;
 /// Alert rules, alerts and webhooks as callers see them: tenants watch their own machines, administrators also
 /// watch hosts. Another tenant's rule or alert is reported as missing.
 /// </summary>
-public sealed class AlertService(IAlertStore store, IMachineStore machines, IHostStore hosts, AlertEngine engine,
-    AlertWebhookSender webhooks, IAuditLog audit)
+public sealed class AlertService(IAlertStore store, IMachineStore machines, IHostStore hosts, Tenancy.ITenantStore tenants,
+    AlertEngine engine, AlertWebhookSender webhooks, IAuditLog audit)
 {
     public const int MaxUrlLength = 2048;
     public const int MaxSecretLength = 256;
@@ -97,14 +97,14 @@ public sealed class AlertService(IAlertStore store, IMachineStore machines, IHos
 
     public async Task<AlertWebhook?> GetWebhookAsync(Caller caller, Guid tenantId, CancellationToken ct)
     {
-        EnsureManagesTenant(caller, tenantId);
+        await EnsureManagesTenantAsync(caller, tenantId, ct);
         return await store.GetWebhookAsync(tenantId, ct);
     }
 
     public Task<AlertWebhook> SetWebhookAsync(Caller caller, Guid tenantId, string? url, string? secret, CancellationToken ct) =>
         audit.RunAsync(caller, "alert-webhook.set", "tenant", tenantId.ToString(), null, async () =>
         {
-            EnsureManagesTenant(caller, tenantId);
+            await EnsureManagesTenantAsync(caller, tenantId, ct);
             var errors = new ValidationErrors();
             if (string.IsNullOrWhiteSpace(url))
                 errors.Add("url", "url is required.");
@@ -129,15 +129,14 @@ public sealed class AlertService(IAlertStore store, IMachineStore machines, IHos
     public Task DeleteWebhookAsync(Caller caller, Guid tenantId, CancellationToken ct) =>
         audit.RunAsync(caller, "alert-webhook.delete", "tenant", tenantId.ToString(), null, async () =>
         {
-            EnsureManagesTenant(caller, tenantId);
-            if (!await store.DeleteWebhookAsync(tenantId, ct))
-                throw new NotFoundException("The tenant has no alert webhook.");
+            await EnsureManagesTenantAsync(caller, tenantId, ct);
+            await store.DeleteWebhookAsync(tenantId, ct);
         }, ct);
 
     /// <summary>Sends a test event to the tenant's webhook now; answers how the delivery went.</summary>
     public async Task<string> TestWebhookAsync(Caller caller, Guid tenantId, CancellationToken ct)
     {
-        var webhook = await GetWebhookAsync(caller, tenantId, ct) ?? throw new NotFoundException("The tenant has no alert webhook.");
+        var webhook = await GetWebhookAsync(caller, tenantId, ct) ?? throw new ConflictException("The tenant has no alert webhook to test; set one first.");
         return await webhooks.SendTestAsync(webhook, ct);
     }
 
@@ -150,8 +149,10 @@ public sealed class AlertService(IAlertStore store, IMachineStore machines, IHos
     }
 
     /// <summary>Another tenant is reported as missing; in one's own tenant only tenant administrators manage the webhook.</summary>
-    private static void EnsureManagesTenant(Caller caller, Guid tenantId)
+    private async Task EnsureManagesTenantAsync(Caller caller, Guid tenantId, CancellationToken ct)
     {
+        if ((caller.IsAdmin || caller.TenantId == tenantId) && await tenants.GetAsync(tenantId, ct) is null)
+            throw new NotFoundException($"Tenant {tenantId} was not found.");
         if (caller.IsAdmin)
             return;
         if (caller.TenantId != tenantId)

@@ -55,7 +55,7 @@ public sealed record EndpointRule(
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
         || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
-            or "network" or "securitygroup" or "securityrule");
+            or "network" or "securitygroup" or "securityrule" or "alertrule");
 
     public override string ToString() => Key;
 }
@@ -156,6 +156,18 @@ public static class AuthorizationMatrix
             Resources: "id=securitygroup,ruleId=securityrule", Destroys: "ruleId"),
 
         // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
+        // Alerts: rules are the tenant's (host rules, tenant-less, only administrators make); the webhook is its administrators'.
+        new("GET api/v1/alert-rules", Access.Collection, All),
+        new("POST api/v1/alert-rules", Access.Collection, Changers, Body: """{"name":"{name}","scope":"tenant","metric":"cpu","threshold":90,"durationSeconds":60}"""),
+        new("GET api/v1/alert-rules/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=alertrule"),
+        new("PATCH api/v1/alert-rules/{id:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=alertrule", Body: """{"threshold":95}"""),
+        new("DELETE api/v1/alert-rules/{id:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=alertrule", Destroys: "id"),
+        new("GET api/v1/alerts", Access.Collection, All),
+        new("GET api/v1/tenants/{id:guid}/alert-webhook", Access.TenantScoped, Managers, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("PUT api/v1/tenants/{id:guid}/alert-webhook", Access.TenantScoped, Managers, OnlyAdminSeesOthers, Resources: "id=tenant",
+            Body: """{"url":"http://127.0.0.1:9/cloudportal-alerts"}"""),
+        new("DELETE api/v1/tenants/{id:guid}/alert-webhook", Access.TenantScoped, Managers, OnlyAdminSeesOthers, Resources: "id=tenant"),
+        new("POST api/v1/tenants/{id:guid}/alert-webhook/test", Access.TenantScoped, Managers, OnlyAdminSeesOthers, Resources: "id=tenant"),
         new("GET api/v1/sizes", Access.Collection, All),
         new("POST api/v1/sizes", Access.AdminOnly, AdminOnly, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
         new("DELETE api/v1/sizes/{id:guid}", Access.AdminOnly, AdminOnly, Resources: "id=size", Destroys: "id"),

@@ -21,6 +21,7 @@ public sealed class TenantFixture
     public Guid NetworkId { get; set; }
     public Guid SecurityGroupId { get; set; }
     public Guid SecurityRuleId { get; set; }
+    public Guid AlertRuleId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -68,7 +69,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName)
@@ -91,7 +92,16 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.NetworkId = await CreateNetworkAsync(tenant);
         tenant.SecurityGroupId = await CreateSecurityGroupAsync(tenant);
         tenant.SecurityRuleId = await CreateSecurityRuleAsync(tenant);
+        tenant.AlertRuleId = await CreateAlertRuleAsync(tenant);
         return tenant;
+    }
+
+    /// <summary>A tenant-wide CPU rule made by the tenant's member.</summary>
+    public async Task<Guid> CreateAlertRuleAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/alert-rules", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("rule")}}","scope":"tenant","metric":"cpu","threshold":90,"durationSeconds":300}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
     /// <summary>An isolated network made by the tenant's member (no machine on it, so it can be deleted).</summary>

@@ -27,8 +27,8 @@ public sealed record AlertDto(Guid Id, Guid RuleId, string RuleName, Guid? Tenan
         a.Comparison, a.Threshold, a.Value is { } v ? Math.Round(v, 3) : null, a.State, a.FiredAt, a.ResolvedAt);
 }
 
-/// <summary>The secret is never sent back: only whether one is set.</summary>
-public sealed record AlertWebhookDto(Guid TenantId, string Url, bool Signed, string? LastStatus, DateTimeOffset? LastAttemptAt)
+/// <summary>The secret is never sent back: only whether one is set. url null: no webhook is set.</summary>
+public sealed record AlertWebhookDto(Guid TenantId, string? Url, bool Signed, string? LastStatus, DateTimeOffset? LastAttemptAt)
 {
     public static AlertWebhookDto From(AlertWebhook w) => new(w.TenantId, w.Url, w.Secret is not null, w.LastStatus, w.LastAttemptAt);
 }
@@ -105,10 +105,8 @@ public static class AlertEndpoints
 
         var webhook = api.MapGroup("/tenants/{id:guid}/alert-webhook").WithTags("Alerts");
         webhook.MapGet("/", async (Guid id, ClaimsPrincipal user, AlertService service, CancellationToken ct) =>
-            await service.GetWebhookAsync(user.ToCaller(), id, ct) is { } w
-                ? Results.Ok(AlertWebhookDto.From(w))
-                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "The tenant has no alert webhook."))
-        .WithSummary("The tenant's alert webhook (tenant administrators): its URL, whether requests are signed, how the last delivery went.")
+            await service.GetWebhookAsync(user.ToCaller(), id, ct) is { } w ? AlertWebhookDto.From(w) : new AlertWebhookDto(id, null, false, null, null))
+        .WithSummary("The tenant's alert webhook (tenant administrators): its URL (null when none is set), whether requests are signed, how the last delivery went.")
         .Produces<AlertWebhookDto>()
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound);
@@ -131,15 +129,16 @@ public static class AlertEndpoints
             await service.DeleteWebhookAsync(user.ToCaller(), id, ct);
             return Results.NoContent();
         })
-        .WithSummary("Remove the tenant's alert webhook.")
+        .WithSummary("Remove the tenant's alert webhook (nothing to remove is not an error).")
         .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound);
 
         webhook.MapPost("/test", async (Guid id, ClaimsPrincipal user, AlertService service, CancellationToken ct) =>
             new AlertWebhookTestDto(await service.TestWebhookAsync(user.ToCaller(), id, ct)))
-        .WithSummary("Send a test event (alert.test) to the webhook now and answer how the delivery went.")
+        .WithSummary("Send a test event (alert.test) to the webhook now and answer how the delivery went; 409 when no webhook is set.")
         .Produces<AlertWebhookTestDto>()
         .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

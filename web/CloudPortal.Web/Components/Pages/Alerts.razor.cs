@@ -1,0 +1,264 @@
+using CloudPortal.Core.Alerts;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Monitoring;
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace CloudPortal.Web.Components.Pages;
+
+public partial class Alerts
+{
+    [Inject] private AlertService Service { get; set; } = default!;
+    [Inject] private AlertNotifications Notifications { get; set; } = default!;
+    [Inject] private MachineService Machines { get; set; } = default!;
+    [Inject] private HostService Hosts { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private readonly CancellationTokenSource _disposed = new();
+    private Caller _caller = default!;
+    private bool _mayChange, _managesWebhook, _testing;
+    private MudTable<Alert>? _alertsTable;
+    private string _stateFilter = AlertStates.Firing;
+    private List<AlertRule> _rules = [];
+    private string? _ruleFilter;
+    private IReadOnlyList<Machine> _machines = [];
+    private IReadOnlyList<CloudPortal.Core.Hosts.Host> _hosts = [];
+    private string? _name;
+    private string _scope = AlertScopes.Tenant;
+    private Guid? _targetId;
+    private string _metric = "cpu";
+    private string _comparison = ">";
+    private double _threshold = 90;
+    private int _durationSeconds = 300;
+    private AlertWebhook? _webhook;
+    private string? _webhookUrl, _webhookSecret;
+    private int _reloadPending;
+    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+
+    protected override async Task OnInitializedAsync()
+    {
+        _caller = (await AuthenticationState).User.ToCaller();
+        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        _managesWebhook = _caller.IsAdmin || _caller.Role == Roles.TenantAdmin;
+        _machines = (await Machines.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items
+            .Where(m => m.TenantId == _caller.TenantId).ToList();
+        if (_caller.IsAdmin)
+            _hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => h.Host).ToList();
+        await ReloadRulesAsync();
+        if (_managesWebhook)
+        {
+            _webhook = await Service.GetWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            _webhookUrl = _webhook?.Url;
+        }
+        Notifications.Changed += OnAlert;
+    }
+
+    private bool Has(string field) => _errors.ContainsKey(field);
+    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var m) ? string.Join(" ", m) : null;
+
+    private static string Unit(string metric)
+    {
+        var definition = MetricCatalog.Machine.Concat(MetricCatalog.Host).FirstOrDefault(m => m.Name == metric);
+        return definition is null ? "" : $" ({definition.Unit})";
+    }
+
+    private static string Condition(Alert alert) => alert.Metric == AlertRules.Unreachable
+        ? "unreachable"
+        : $"{alert.Metric} {alert.Comparison} {alert.Threshold:0.##}";
+
+    private string Watches(AlertRule rule) => rule.Scope switch
+    {
+        AlertScopes.Machine => $"machine {_machines.FirstOrDefault(m => m.Id == rule.TargetId)?.Name ?? rule.TargetId.ToString()}",
+        AlertScopes.Host => rule.TargetId is { } id ? $"host {_hosts.FirstOrDefault(h => h.Id == id)?.Name ?? id.ToString()}" : "every host",
+        _ => "every machine of the tenant",
+    };
+
+    private bool MayEdit(AlertRule rule) => _mayChange && (!rule.IsHostRule || _caller.IsAdmin);
+
+    private bool RuleMatches(AlertRule rule) => string.IsNullOrWhiteSpace(_ruleFilter)
+        || rule.Name.Contains(_ruleFilter, StringComparison.OrdinalIgnoreCase)
+        || rule.Metric.Contains(_ruleFilter, StringComparison.OrdinalIgnoreCase);
+
+    private void ScopeChanged(string scope)
+    {
+        _scope = scope;
+        _targetId = null;
+        if (!AlertRules.MetricsFor(scope).Contains(_metric))
+            _metric = "cpu";
+    }
+
+    private async Task<TableData<Alert>> LoadAlertsAsync(TableState state, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        string? cursor = null;
+        Page<Alert> page = new([], null);
+        for (var i = 0; i <= state.Page; i++)
+        {
+            page = await Service.ListAlertsAsync(_caller, string.IsNullOrEmpty(_stateFilter) ? null : _stateFilter,
+                new PageRequest(state.PageSize, cursor), linked.Token);
+            cursor = page.Next;
+            if (cursor is null && i < state.Page)
+                break;
+        }
+        return new TableData<Alert> { Items = page.Items, TotalItems = state.Page * state.PageSize + page.Items.Count + (page.Next is null ? 0 : 1) };
+    }
+
+    private async Task FilterAsync(string state)
+    {
+        _stateFilter = state;
+        if (_alertsTable is not null)
+            await _alertsTable.ReloadServerData();
+    }
+
+    private void OnAlert(Alert alert)
+    {
+        if (!AlertService.MaySee(_caller, alert) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+            return;
+        _ = InvokeAsync(async () =>
+        {
+            Interlocked.Exchange(ref _reloadPending, 0);
+            if (_alertsTable is not null && !_disposed.IsCancellationRequested)
+                await _alertsTable.ReloadServerData();
+        });
+    }
+
+    private async Task ReloadRulesAsync()
+    {
+        var all = new List<AlertRule>();
+        string? cursor = null;
+        do
+        {
+            var page = await Service.ListRulesAsync(_caller, new PageRequest(PageRequest.MaxLimit, cursor), _disposed.Token);
+            all.AddRange(page.Items);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        _rules = all;
+    }
+
+    private async Task CreateRuleAsync()
+    {
+        _errors = new Dictionary<string, string[]>();
+        try
+        {
+            var rule = await Service.CreateRuleAsync(_caller, new AlertRuleRequest(_name, _scope, _targetId, _metric, _comparison,
+                _metric == AlertRules.Unreachable ? 0 : _threshold, _durationSeconds, true), _disposed.Token);
+            Snackbar.Add($"Rule '{rule.Name}' added: {rule.Describe()}.", Severity.Success);
+            _name = null;
+            await ReloadRulesAsync();
+        }
+        catch (ValidationFailedException ex)
+        {
+            _errors = ex.Errors;
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+    }
+
+    private async Task SetEnabledAsync(AlertRule rule, bool enabled)
+    {
+        try
+        {
+            await Service.UpdateRuleAsync(_caller, rule.Id, new AlertRuleRequest(null, null, null, null, null, null, null, enabled), _disposed.Token);
+            Snackbar.Add($"Rule '{rule.Name}' {(enabled ? "enabled" : "disabled: its alerts resolve")}.", Severity.Info);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        await ReloadRulesAsync();
+    }
+
+    private async Task DeleteRuleAsync(AlertRule rule)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete rule",
+            $"Delete rule '{rule.Name}' ({rule.Describe()})? Alerts it raised resolve.", yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        try
+        {
+            await Service.DeleteRuleAsync(_caller, rule.Id, _disposed.Token);
+            Snackbar.Add($"Rule '{rule.Name}' deleted.", Severity.Success);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        await ReloadRulesAsync();
+    }
+
+    private async Task SaveWebhookAsync()
+    {
+        _errors = new Dictionary<string, string[]>();
+        try
+        {
+            // An empty secret field keeps the one already set.
+            var secret = string.IsNullOrEmpty(_webhookSecret) ? _webhook?.Secret : _webhookSecret;
+            _webhook = await Service.SetWebhookAsync(_caller, _caller.TenantId, _webhookUrl, secret, _disposed.Token);
+            _webhookSecret = null;
+            Snackbar.Add("Webhook saved.", Severity.Success);
+        }
+        catch (ValidationFailedException ex)
+        {
+            _errors = ex.Errors;
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+    }
+
+    private async Task TestWebhookAsync()
+    {
+        _testing = true;
+        try
+        {
+            var status = await Service.TestWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            Snackbar.Add($"Test event: {status}", status.StartsWith("delivered", StringComparison.Ordinal) ? Severity.Success : Severity.Warning);
+            _webhook = await Service.GetWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _testing = false;
+        }
+    }
+
+    private async Task DeleteWebhookAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Remove webhook", "Stop sending this tenant's alerts to the webhook?",
+            yesText: "Remove", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        try
+        {
+            await Service.DeleteWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            _webhook = null;
+            _webhookUrl = null;
+            Snackbar.Add("Webhook removed.", Severity.Success);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+    }
+
+    public void Dispose()
+    {
+        Notifications.Changed -= OnAlert;
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+}
