@@ -124,8 +124,13 @@ public partial class Alerts
         _ = InvokeAsync(async () =>
         {
             Interlocked.Exchange(ref _reloadPending, 0);
-            if (_alertsTable is not null && !_disposed.IsCancellationRequested)
+            if (_disposed.IsCancellationRequested)
+                return;
+            // A rule made elsewhere (the API, another browser) shows once it raises something.
+            await ReloadRulesAsync();
+            if (_alertsTable is not null)
                 await _alertsTable.ReloadServerData();
+            StateHasChanged();
         });
     }
 
