@@ -83,10 +83,21 @@ public sealed class MonitoringPageTests(PortalFixture portal, ITestOutputHelper 
         await Expect(_page.GetByTestId("chart-cpu")).ToBeVisibleAsync();
 
         await _page.GotoAsync("/fleet");
-        await Expect(_page.GetByTestId("fleet-table")).ToContainTextAsync("connected", new() { Timeout = 30_000 });
+        // The heat map is the default view: the local host is a measured cell whose value is its CPU.
+        var cell = _page.GetByTestId("heatmap").Locator("[data-kind='measured']").First;
+        await Expect(cell).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(cell).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("CPU \\d+ %"));
         await Expect(_page.GetByTestId("fleet-cpu")).ToContainTextAsync("%", new() { Timeout = 30_000 });
         await Expect(_page.GetByTestId("fleet-states")).ToContainTextAsync("running:");
         await _page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "fleet.png"), FullPage = true });
+        await _page.GetByTestId("fleet-view").GetByText("Table").ClickAsync();
+        await Expect(_page.GetByTestId("fleet-table")).ToContainTextAsync("connected", new() { Timeout = 30_000 });
+
+        // A cell opens the host's own live charts.
+        await _page.GetByTestId("fleet-view").GetByText("Heat map").ClickAsync();
+        await _page.GetByTestId("heatmap").Locator("[data-kind='measured']").First.ClickAsync();
+        await Expect(_page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/hosts/[0-9a-f-]+/monitoring$"));
+        await Expect(_page.GetByTestId("chart-running-latest")).ToContainTextAsync("machines", new() { Timeout = 30_000 });
 
         await _page.GotoAsync("/dashboard");
         await Expect(_page.GetByTestId("tenant-table")).ToContainTextAsync(name);

@@ -1,6 +1,7 @@
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Monitoring;
+using CloudPortal.Core.Alerts;
 using Microsoft.AspNetCore.Components;
 
 namespace CloudPortal.Web.Components.Monitoring;
@@ -11,6 +12,15 @@ public sealed partial class Fleet
     [Inject] private HostService Hosts { get; set; } = default!;
     [Inject] private MetricSeries Series { get; set; } = default!;
     [Inject] private IFleetStore FleetStore { get; set; } = default!;
+    [Inject] private MachineEvents MachineEvents { get; set; } = default!;
+    [Inject] private IMachineStore MachineStore { get; set; } = default!;
+    [Inject] private AlertNotifications Alerts { get; set; } = default!;
+
+    private const int MaxEvents = 100;
+    private readonly LinkedList<(DateTimeOffset At, string Text)> _events = new();
+    private readonly Dictionary<Guid, bool> _hostFailed = [];
+    private string _view = "map";
+    private string _heatMetric = FleetHeat.Cpu;
 
     private readonly CancellationTokenSource _disposed = new();
     private IReadOnlyList<HostView> _hosts = [];
@@ -23,6 +33,53 @@ public sealed partial class Fleet
     {
         await ReloadAsync();
         Series.Sampled += OnSampled;
+        MachineEvents.Changed += OnMachineChanged;
+        Alerts.Changed += OnAlert;
+    }
+
+    /// <summary>The heat map's cells, busiest first so that hot hosts gather at the top left.</summary>
+    private IReadOnlyList<HeatMap.HeatCell> HeatCells => VisibleHosts
+        .Select(h => FleetHeat.Cell(h, Latest(h.Host.Id), Series.Sampling(h.Host.Id), _heatMetric))
+        .OrderByDescending(c => c.Percent ?? -1).ThenBy(c => c.Name, StringComparer.Ordinal)
+        .ToList();
+
+    private void AddEvent(string text)
+    {
+        lock (_events)
+        {
+            _events.AddFirst((DateTimeOffset.UtcNow, text));
+            while (_events.Count > MaxEvents)
+                _events.RemoveLast();
+        }
+    }
+
+    private void OnMachineChanged(MachineChange change) => _ = InvokeAsync(async () =>
+    {
+        if (_disposed.IsCancellationRequested)
+            return;
+        var name = change.Removed ? null : (await MachineStore.GetAsync(change.MachineId, _disposed.Token))?.Name;
+        AddEvent(change.Removed ? $"machine {change.MachineId.ToString()[..8]} deleted" : $"machine {name ?? change.MachineId.ToString()[..8]} is {change.State.ToContractName()}");
+        StateHasChanged();
+    });
+
+    private void OnAlert(Alert alert) => _ = InvokeAsync(() =>
+    {
+        AddEvent($"alert {alert.RuleName} {alert.State} on {alert.SubjectKind} {alert.SubjectName}");
+        StateHasChanged();
+    });
+
+    /// <summary>A host that stops or starts answering its sampler is an event; its other samples are not.</summary>
+    private void NoteHostTransition(HostSample sample)
+    {
+        lock (_hostFailed)
+        {
+            var was = _hostFailed.GetValueOrDefault(sample.HostId);
+            _hostFailed[sample.HostId] = sample.Failed;
+            if (was == sample.Failed)
+                return;
+        }
+        var name = _hosts.FirstOrDefault(h => h.Host.Id == sample.HostId)?.Host.Name ?? sample.HostId.ToString()[..8];
+        AddEvent(sample.Failed ? $"host {name} stopped answering: {sample.Error}" : $"host {name} answers again");
     }
 
     private async Task ReloadAsync()
@@ -88,6 +145,7 @@ public sealed partial class Fleet
 
     private void OnSampled(HostSample sample)
     {
+        NoteHostTransition(sample);
         // One render per burst of host samples, whatever the number of hosts.
         if (Interlocked.Exchange(ref _refreshPending, 1) == 1)
             return;
@@ -106,6 +164,8 @@ public sealed partial class Fleet
     public ValueTask DisposeAsync()
     {
         Series.Sampled -= OnSampled;
+        MachineEvents.Changed -= OnMachineChanged;
+        Alerts.Changed -= OnAlert;
         _disposed.Cancel();
         _disposed.Dispose();
         return ValueTask.CompletedTask;
