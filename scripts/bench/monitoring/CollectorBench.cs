@@ -36,6 +36,8 @@ static class CollectorBench
             int active = connection.GetAllDomainStats(DomainStatsGroups.State, DomainStatsFlags.Active).Count;
             Console.WriteLine($"collector benchmark: {guests} cpm-bench guests started in {started.Elapsed.TotalSeconds:F0} s; {active} active domains on the host; {seconds} s per phase at 1 s");
 
+            var rawWall = new List<double>();
+            var collectorWall = new List<double>();
             // Raw baseline: the bulk call alone, once a second, nothing decoded beyond what the binding does.
             var (rawCpu, rawCalls) = await MeasureAsync(seconds, async ct =>
             {
@@ -45,7 +47,9 @@ static class CollectorBench
                 {
                     while (await timer.WaitForNextTickAsync(ct))
                     {
+                        long t0 = Stopwatch.GetTimestamp();
                         connection.GetAllDomainStats(DomainStatsGroups.Monitoring, DomainStatsFlags.Active);
+                        rawWall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                         calls++;
                     }
                 }
@@ -65,7 +69,14 @@ static class CollectorBench
             var options = Options.Create(new MonitoringOptions { Interval = TimeSpan.FromSeconds(1) });
             var series = new MetricSeries(options);
             int samples = 0;
-            series.Sampled += _ => Interlocked.Increment(ref samples);
+            series.Sampled += sample =>
+            {
+                Interlocked.Increment(ref samples);
+                // The status is recorded right after each sample is published: this reads the previous sample's time.
+                if (series.Sampling(sample.HostId).LastDuration is { } d)
+                    lock (collectorWall)
+                        collectorWall.Add(d.TotalMilliseconds);
+            };
             using var collector = new MetricsCollector(hosts, new MachineStore(database), new MetricRollupStore(database), series, options,
                 NullLogger<MetricsCollector>.Instance);
             var (collectorCpu, _) = await MeasureAsync(seconds, async ct =>
@@ -80,12 +91,22 @@ static class CollectorBench
 
             Console.WriteLine($"  raw bulk call     {rawCalls,4} samples  CPU {rawCpu.TotalMilliseconds,8:F0} ms  {rawCpu.TotalMilliseconds / Math.Max(1, rawCalls),6:F2} ms/sample  {rawCpu.TotalMilliseconds / (seconds * 10.0),5:F2}% of a core");
             Console.WriteLine($"  collector         {samples,4} samples  CPU {collectorCpu.TotalMilliseconds,8:F0} ms  {collectorCpu.TotalMilliseconds / Math.Max(1, samples),6:F2} ms/sample  {collectorCpu.TotalMilliseconds / (seconds * 10.0),5:F2}% of a core");
+            Console.WriteLine($"  wall time per sample: raw p50 {Percentile(rawWall, 50):F1} ms p99 {Percentile(rawWall, 99):F1} ms; " +
+                $"collector p50 {Percentile(collectorWall, 50):F1} ms p99 {Percentile(collectorWall, 99):F1} ms; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             Console.WriteLine($"  ratio collector/raw per sample {collectorCpu.TotalMilliseconds / Math.Max(1, samples) / (rawCpu.TotalMilliseconds / Math.Max(1, rawCalls)):F2}x");
         }
         finally
         {
             Sweep(connection);
         }
+    }
+
+    private static double Percentile(List<double> values, int p)
+    {
+        if (values.Count == 0)
+            return double.NaN;
+        var sorted = values.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
     }
 
     private static async Task<(TimeSpan Cpu, int Result)> MeasureAsync(int seconds, Func<CancellationToken, Task<int>> work)
