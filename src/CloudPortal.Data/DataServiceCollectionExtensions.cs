@@ -35,6 +35,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Networks.INetworkStore, NetworkStore>();
         services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
         services.AddSingleton<CloudPortal.Core.Alerts.IAlertStore, AlertStore>();
+        services.AddSingleton<CloudPortal.Core.Volumes.IVolumeStore, VolumeStore>();
         return services;
     }
 }

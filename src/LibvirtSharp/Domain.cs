@@ -157,6 +157,17 @@ public sealed class Domain : IDisposable
         Check(Interop.virDomainDetachDeviceFlags(Handle, deviceXml, (uint)impact), "virDomainDetachDeviceFlags");
     }
 
+    /// <summary>
+    /// Grows a disk of the running guest to <paramref name="sizeBytes"/> (<c>virDomainBlockResize</c> with BYTES), so
+    /// that the guest sees the new capacity at once; <paramref name="disk"/> is its target ("vdb") or path.
+    /// </summary>
+    public void BlockResize(string disk, ulong sizeBytes)
+    {
+        ArgumentNullException.ThrowIfNull(disk);
+        const uint Bytes = 1;
+        Check(Interop.virDomainBlockResize(Handle, disk, sizeBytes, Bytes), "virDomainBlockResize");
+    }
+
     /// <summary>Changes a device in place (<c>virDomainUpdateDeviceFlags</c>), e.g. a NIC's link state or filter.</summary>
     public void UpdateDevice(string deviceXml, DeviceImpact impact)
     {

@@ -10,6 +10,7 @@ using CloudPortal.Web.Live;
 using CloudPortal.Web.Monitoring;
 using CloudPortal.Web.Networks;
 using CloudPortal.Web.Quotas;
+using CloudPortal.Web.Volumes;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -26,6 +27,7 @@ builder.Services.AddPortalQuotas();
 builder.Services.AddPortalImages();
 builder.Services.AddPortalNetworks();
 builder.Services.AddPortalAlerts();
+builder.Services.AddPortalVolumes();
 
 var app = builder.Build();
 

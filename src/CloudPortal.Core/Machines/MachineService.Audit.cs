@@ -30,11 +30,14 @@ public sealed partial class MachineService
         }
     }
 
-    public async Task<Operation> DeleteAsync(Caller caller, Guid id, CancellationToken ct)
+    public Task<Operation> DeleteAsync(Caller caller, Guid id, CancellationToken ct) => DeleteAsync(caller, id, keepVolumes: false, ct);
+
+    /// <summary>Deletes the machine and its root disk; its data volumes too unless <paramref name="keepVolumes"/>.</summary>
+    public async Task<Operation> DeleteAsync(Caller caller, Guid id, bool keepVolumes, CancellationToken ct)
     {
         try
         {
-            var operation = await DeleteUnauditedAsync(caller, id, ct);
+            var operation = await DeleteUnauditedAsync(caller, id, keepVolumes, ct);
             await audit.RecordAsync(caller, AuditActions.MachineDelete, AuditTarget, id.ToString(), await VisibleNameAsync(caller, id),
                 AuditResults.Succeeded, $"operation {operation.Id}", ct);
             return operation;

@@ -26,7 +26,8 @@ public sealed partial class MachineService(
     ILogger<MachineService> log,
     IImageContentSource? images = null,
     MachineDisks? disks = null,
-    Networks.NetworkAttachments? networks = null)
+    Networks.NetworkAttachments? networks = null,
+    IMachineVolumes? volumes = null)
 {
     /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
     public const int MaxReplacements = 2;
@@ -175,7 +176,7 @@ public sealed partial class MachineService(
         return image;
     }
 
-    private async Task<Operation> DeleteUnauditedAsync(Caller caller, Guid id, CancellationToken ct)
+    private async Task<Operation> DeleteUnauditedAsync(Caller caller, Guid id, bool keepVolumes, CancellationToken ct)
     {
         EnsureMayChange(caller);
         var machine = await GetAsync(caller, id, ct);
@@ -187,7 +188,7 @@ public sealed partial class MachineService(
         if (!await machines.TryBeginAsync(machine.Id, MachineState.Deleting, operation, ct))
             throw new ConflictException($"Machine '{machine.Name}' is busy with another operation.");
         events.Publish(machine with { State = MachineState.Deleting });
-        executor.Start(operation.Id, token => RunDeleteAsync(machine, operation.Id, token));
+        executor.Start(operation.Id, token => RunDeleteAsync(machine, operation.Id, token, keepVolumes));
         return operation;
     }
 
@@ -417,13 +418,21 @@ public sealed partial class MachineService(
         await operations.FinishAsync(operationId, OperationState.Failed, error, ct);
     }
 
-    public async Task RunDeleteAsync(Machine machine, Guid operationId, CancellationToken ct)
+    /// <summary>Undefines the domain, then deals with its data volumes (kept or removed), its root disk and its row.</summary>
+    public async Task RunDeleteAsync(Machine machine, Guid operationId, CancellationToken ct, bool keepVolumes = false)
     {
         try
         {
             await operations.RecordStepAsync(operationId, "undefine", "started", 20, null, ct);
             var existed = await connections.RunAsync(machine.HostId, connection => DomainRemoval.Remove(connection, machine.DomainUuid), ct);
             await operations.RecordStepAsync(operationId, "undefine", "done", 70, existed ? null : "the domain was already gone", ct);
+            if (volumes is not null)
+            {
+                await operations.RecordStepAsync(operationId, "volumes", "started", 72, keepVolumes ? "keeping data volumes" : null, ct);
+                var count = await volumes.ReleaseAsync(machine, keepVolumes, ct);
+                await operations.RecordStepAsync(operationId, "volumes", "done", 74,
+                    count == 0 ? "no data volumes" : $"{count} data volume(s) {(keepVolumes ? "kept" : "removed")}", ct);
+            }
             if (disks is not null)
             {
                 await operations.RecordStepAsync(operationId, "disk", "started", 75, null, ct);

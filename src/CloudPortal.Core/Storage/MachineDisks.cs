@@ -99,6 +99,47 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
         }
     }
 
+    /// <summary>Creates an empty qcow2 data volume in the host's portal pool (replacing a leftover of a crashed create); returns its path.</summary>
+    public Task<string> CreateDataVolumeAsync(Guid hostId, string name, long capacityBytes, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using (var leftover = pool.LookupVolumeByName(name))
+                leftover?.Delete();
+            using var volume = pool.CreateVolume(StorageXmlBuilder.Volume(new VolumeSpec(name, ImageFormat.Qcow2, capacityBytes)));
+            return volume.GetPath();
+        }, ct);
+
+    /// <summary>A volume's path on the host, or null when the pool has no such volume.</summary>
+    public Task<string?> VolumePathAsync(Guid hostId, string name, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using var volume = pool.LookupVolumeByName(name);
+            return volume?.GetPath();
+        }, ct);
+
+    /// <summary>Grows a volume that no running guest has open (a running guest's disk grows through the domain instead).</summary>
+    public Task ResizeVolumeAsync(Guid hostId, string name, long capacityBytes, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using var volume = pool.LookupVolumeByName(name) ?? throw new NotFoundException($"Volume {name} is missing from the host's pool.");
+            volume.Resize((ulong)capacityBytes);
+        }, ct);
+
+    /// <summary>Deletes a volume from the host's pool; false when it was not there.</summary>
+    public Task<bool> DeleteVolumeAsync(Guid hostId, string name, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using var volume = pool.LookupVolumeByName(name);
+            if (volume is null)
+                return false;
+            volume.Delete();
+            return true;
+        }, ct);
+
     /// <summary>The base volume's path on the host, uploading and verifying it first when it is missing.</summary>
     private async Task<string> EnsureBaseAsync(Guid hostId, ImageContent image, CancellationToken ct)
     {

@@ -89,5 +89,8 @@ internal static unsafe partial class Interop
     internal static partial int virDomainDetachDeviceFlags(DomainHandle domain, string xml, uint flags);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainBlockResize(DomainHandle domain, string disk, ulong size, uint flags);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainUpdateDeviceFlags(DomainHandle domain, string xml, uint flags);
 }

@@ -55,7 +55,7 @@ public sealed record EndpointRule(
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
         || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
-            or "network" or "securitygroup" or "securityrule" or "alertrule");
+            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume");
 
     public override string ToString() => Key;
 }
@@ -156,6 +156,16 @@ public static class AuthorizationMatrix
             Resources: "id=securitygroup,ruleId=securityrule", Destroys: "ruleId"),
 
         // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
+        // Volumes: the tenant's; attach names a machine of the same tenant (the test driver cannot hot-plug: 409 there).
+        new("GET api/v1/volumes", Access.Collection, All),
+        new("POST api/v1/volumes", Access.Collection, Changers, Body: """{"name":"{name}","sizeGiB":1}"""),
+        new("GET api/v1/volumes/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=volume"),
+        new("DELETE api/v1/volumes/{id:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume", Destroys: "id"),
+        new("POST api/v1/volumes/{id:guid}/attach", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume,machineId=machine",
+            Body: """{"machineId":"{machineId}"}"""),
+        new("POST api/v1/volumes/{id:guid}/detach", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume"),
+        new("POST api/v1/volumes/{id:guid}/grow", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume", Body: """{"sizeGiB":2}"""),
+        new("GET api/v1/machines/{id:guid}/volumes", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Alerts: rules are the tenant's (host rules, tenant-less, only administrators make); the webhook is its administrators'.
         new("GET api/v1/alert-rules", Access.Collection, All),
         new("POST api/v1/alert-rules", Access.Collection, Changers, Body: """{"name":"{name}","scope":"tenant","metric":"cpu","threshold":90,"durationSeconds":60}"""),

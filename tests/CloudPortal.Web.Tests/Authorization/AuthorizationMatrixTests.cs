@@ -137,6 +137,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "network" => tenant.NetworkId.ToString(),
                 "securitygroup" when throwAway => (await portal.CreateSecurityGroupAsync(tenant)).ToString(),
                 "securitygroup" => tenant.SecurityGroupId.ToString(),
+                "volume" when throwAway => (await portal.CreateVolumeAsync(tenant)).ToString(),
+                "volume" => tenant.VolumeId.ToString(),
                 "alertrule" when throwAway => (await portal.CreateAlertRuleAsync(tenant)).ToString(),
                 "alertrule" => tenant.AlertRuleId.ToString(),
                 "securityrule" when throwAway => (await portal.CreateSecurityRuleAsync(tenant)).ToString(),

@@ -22,6 +22,7 @@ public sealed class TenantFixture
     public Guid SecurityGroupId { get; set; }
     public Guid SecurityRuleId { get; set; }
     public Guid AlertRuleId { get; set; }
+    public Guid VolumeId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -69,7 +70,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, B.VolumeId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName)
@@ -93,7 +94,16 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.SecurityGroupId = await CreateSecurityGroupAsync(tenant);
         tenant.SecurityRuleId = await CreateSecurityRuleAsync(tenant);
         tenant.AlertRuleId = await CreateAlertRuleAsync(tenant);
+        tenant.VolumeId = await CreateVolumeAsync(tenant);
         return tenant;
+    }
+
+    /// <summary>A 1 GiB data volume made by the tenant's member.</summary>
+    public async Task<Guid> CreateVolumeAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/volumes", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("vol")}}","sizeGiB":1}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
     /// <summary>A tenant-wide CPU rule made by the tenant's member.</summary>

@@ -44,6 +44,7 @@ public static class ApiExtensions
         api.MapSizeEndpoints();
         api.MapPoolEndpoints();
         Alerts.AlertEndpoints.MapAlertEndpoints(api);
+        Volumes.VolumeEndpoints.MapVolumeEndpoints(api);
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

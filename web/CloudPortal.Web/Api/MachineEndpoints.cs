@@ -70,12 +70,12 @@ public static class MachineEndpoints
         .Produces<PlacementDto>()
         .ProducesValidationProblem();
 
-        machines.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, MachineService service, IServiceProvider services, CancellationToken ct) =>
+        machines.MapDelete("/{id:guid}", async (Guid id, bool? keepVolumes, ClaimsPrincipal user, MachineService service, IServiceProvider services, CancellationToken ct) =>
         {
-            var operation = await service.DeleteAsync(user.ToCaller(), id, ct);
+            var operation = await service.DeleteAsync(user.ToCaller(), id, keepVolumes ?? false, ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", await OperationEndpoints.DescribeAsync(operation.Id, services, ct));
         })
-        .WithSummary("Delete a machine and its disks: 202 with the operation.")
+        .WithSummary("Delete a machine and its disks, data volumes attached to it included unless ?keepVolumes=true: 202 with the operation.")
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
 

@@ -1,0 +1,202 @@
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Volumes;
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace CloudPortal.Web.Components.Pages;
+
+public partial class Volumes
+{
+    [Inject] private VolumeService Service { get; set; } = default!;
+    [Inject] private MachineService Machines { get; set; } = default!;
+    [Inject] private HostService Hosts { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private readonly CancellationTokenSource _disposed = new();
+    private Caller _caller = default!;
+    private bool _mayChange, _busy;
+    private MudTable<Volume>? _table;
+    private string? _filter;
+    private string? _name;
+    private int _sizeGiB = 1;
+    private Guid? _hostId;
+    private List<(Guid Id, string Name)> _hosts = [];
+    private Dictionary<Guid, string> _hostNames = [];
+    private Dictionary<Guid, string> _machineNames = [];
+    private IReadOnlyList<Machine> _machines = [];
+    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+
+    protected override async Task OnInitializedAsync()
+    {
+        _caller = (await AuthenticationState).User.ToCaller();
+        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        if (_caller.IsAdmin)
+        {
+            _hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
+            _hostNames = _hosts.ToDictionary(h => h.Id, h => h.Name);
+        }
+        await LoadMachinesAsync();
+    }
+
+    private async Task LoadMachinesAsync()
+    {
+        _machines = (await Machines.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
+        _machineNames = _machines.ToDictionary(m => m.Id, m => m.Name);
+    }
+
+    private bool Has(string field) => _errors.ContainsKey(field);
+    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var m) ? string.Join(" ", m) : null;
+
+    private async Task<TableData<Volume>> LoadAsync(TableState state, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        string? cursor = null;
+        Page<Volume> page = new([], null);
+        for (var i = 0; i <= state.Page; i++)
+        {
+            page = await Service.ListAsync(_caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
+            cursor = page.Next;
+            if (cursor is null && i < state.Page)
+                break;
+        }
+        return new TableData<Volume> { Items = page.Items, TotalItems = state.Page * state.PageSize + page.Items.Count + (page.Next is null ? 0 : 1) };
+    }
+
+    private async Task FilterAsync(string? filter)
+    {
+        _filter = filter;
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private async Task RunAsync(Func<Task> work)
+    {
+        _busy = true;
+        try
+        {
+            await work();
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private async Task CreateAsync()
+    {
+        _errors = new Dictionary<string, string[]>();
+        try
+        {
+            _busy = true;
+            var volume = await Service.CreateAsync(_caller, _name, _sizeGiB, _hostId, _disposed.Token);
+            Snackbar.Add($"Volume '{volume.Name}' ({volume.SizeGiB} GiB) created.", Severity.Success);
+            _name = null;
+        }
+        catch (ValidationFailedException ex)
+        {
+            _errors = ex.Errors;
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+        if (_table is not null)
+            await _table.ReloadServerData();
+    }
+
+    private async Task AttachAsync(Volume volume)
+    {
+        await LoadMachinesAsync();
+        var candidates = _machines.Where(m => m.HostId == volume.HostId && m.TenantId == volume.TenantId
+            && m.State is MachineState.Running or MachineState.Stopped or MachineState.Paused).ToList();
+        if (candidates.Count == 0)
+        {
+            Snackbar.Add($"No running, paused or stopped machine is on the volume's host.", Severity.Warning);
+            return;
+        }
+        var answer = await PromptDialog.AskAsync(Dialogs, $"Attach {volume.Name}",
+            $"Machine name ({string.Join(", ", candidates.Take(8).Select(m => m.Name))}{(candidates.Count > 8 ? ", ..." : "")})", candidates[0].Name, "Attach");
+        if (answer is null)
+            return;
+        var machine = candidates.FirstOrDefault(m => m.Name == answer.Trim());
+        if (machine is null)
+        {
+            Snackbar.Add($"No machine named '{answer}' on the volume's host.", Severity.Error);
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            var attached = await Service.AttachAsync(_caller, volume.Id, machine.Id, _disposed.Token);
+            Snackbar.Add($"Volume '{volume.Name}' attached to '{machine.Name}' as {attached.Target}.", Severity.Success);
+        });
+    }
+
+    private async Task DetachAsync(Volume volume)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Detach volume",
+            $"Detach '{volume.Name}' from '{_machineNames.GetValueOrDefault(volume.MachineId ?? Guid.Empty)}'? A running guest should unmount it first.",
+            yesText: "Detach", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await RunAsync(async () =>
+        {
+            var detached = await Service.DetachAsync(_caller, volume.Id, _disposed.Token);
+            Snackbar.Add(detached.State == VolumeStates.Detaching
+                ? $"Detach of '{volume.Name}' requested: the running guest has not released it yet; it becomes available when it does or the machine stops."
+                : $"Volume '{volume.Name}' detached.", detached.State == VolumeStates.Detaching ? Severity.Warning : Severity.Success);
+        });
+    }
+
+    private async Task GrowAsync(Volume volume)
+    {
+        var answer = await PromptDialog.AskAsync(Dialogs, $"Grow {volume.Name}", $"New size in GiB (now {volume.SizeGiB})", (volume.SizeGiB + 1).ToString(), "Grow");
+        if (answer is null)
+            return;
+        if (!int.TryParse(answer, out var size))
+        {
+            Snackbar.Add("The size must be a whole number of GiB.", Severity.Error);
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            var grown = await Service.GrowAsync(_caller, volume.Id, size, _disposed.Token);
+            Snackbar.Add($"Volume '{volume.Name}' is now {grown.SizeGiB} GiB.", Severity.Success);
+        });
+    }
+
+    private async Task DeleteAsync(Volume volume)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete volume",
+            $"Delete '{volume.Name}' ({volume.SizeGiB} GiB) and everything on it? This cannot be undone.", yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await RunAsync(async () =>
+        {
+            await Service.DeleteAsync(_caller, volume.Id, _disposed.Token);
+            Snackbar.Add($"Volume '{volume.Name}' deleted.", Severity.Success);
+        });
+    }
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+}
