@@ -144,4 +144,47 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
             $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{Guid.NewGuid()}}"}""");
         await response.ValidationProblemAsync("imageId");
     }
+
+    [Fact]
+    public async Task CaptureMachine_Stopped_PublishesTheFlattenedDiskOnceAndDedupesTheSecond()
+    {
+        var image = await MakeImageAsync(64);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var id = created.GetProperty("id").GetString()!;
+        var overlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
+
+        using (var running = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/capture", """{"name":"too-early"}"""))
+            Assert.Contains("running", (await running.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        await portal.Admin.ActAsync(id, "poweroff");
+        // Something of the machine's own on top of the image, so the capture is more than the base.
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 7 4M 1M", overlay);
+
+        var images = portal.Factory.Services.GetRequiredService<ImageCatalogue>();
+        var captured = new List<(string Sha256, string Detail)>();
+        foreach (var imageName in new[] { PortalApi.UniqueName("cap"), PortalApi.UniqueName("cap") })
+        {
+            using var capture = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/capture", $$"""{"name":"{{imageName}}","description":"captured"}""");
+            var operation = await capture.JsonAsync(HttpStatusCode.Accepted);
+            Assert.Equal("capture", operation.GetProperty("kind").GetString());
+            var done = await portal.Admin.WaitOperationAsync(operation.GetProperty("id").GetString()!, TimeSpan.FromMinutes(3));
+            Assert.True(done.GetProperty("state").GetString() == "succeeded", $"capture failed: {done}");
+            var list = await (await portal.Admin.GetAsync($"/api/v1/images?filter={imageName}")).JsonAsync(HttpStatusCode.OK);
+            var published = Assert.Single(list.GetProperty("items").EnumerateArray());
+            Assert.Equal("private", published.GetProperty("visibility").GetString());
+            Assert.Equal("qcow2", published.GetProperty("format").GetString());
+            var content = await images.FindForCallerAsync(new Caller(Guid.Empty, "admin", DefaultTenant.Id, Roles.Admin),
+                published.GetProperty("id").GetGuid(), CancellationToken.None);
+            // Flattened: no backing file, and the same guest-visible bytes as the machine's disk with its image under it.
+            Assert.DoesNotContain("backing file", await RunAsync("qemu-img", "info", content!.BlobPath));
+            await RunAsync("qemu-img", "compare", "-f", "qcow2", "-F", "qcow2", overlay, content.BlobPath);
+            captured.Add((published.GetProperty("sha256").GetString()!, done.GetRawText()));
+        }
+        Assert.Equal(captured[0].Sha256, captured[1].Sha256);
+        Assert.Empty(Directory.GetFiles($"/var/lib/{portal.Pool}", "capture-*"));
+    }
 }

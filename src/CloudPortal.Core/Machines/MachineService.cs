@@ -46,6 +46,9 @@ public sealed partial class MachineService(
 
     private readonly MachineClaims _claims = new();
 
+    /// <summary>Holds the machine against other changes (start, delete, resize...) until disposed; 409 when something else holds it.</summary>
+    public IDisposable Claim(Machine machine, string what) => _claims.Claim(machine.Id, machine.Name, what);
+
     public async Task<Machine> GetAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var machine = await machines.GetAsync(id, ct);

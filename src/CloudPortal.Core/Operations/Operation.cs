@@ -25,6 +25,7 @@ public static class OperationKinds
     public const string Shutdown = "shutdown";
     public const string Resize = "resize";
     public const string Rename = "rename";
+    public const string Capture = "capture";
 }
 
 public sealed record OperationStep

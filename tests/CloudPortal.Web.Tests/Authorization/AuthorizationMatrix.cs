@@ -165,6 +165,7 @@ public static class AuthorizationMatrix
             Body: """{"machineId":"{machineId}"}"""),
         new("POST api/v1/volumes/{id:guid}/detach", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume"),
         new("POST api/v1/volumes/{id:guid}/grow", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume", Body: """{"sizeGiB":2}"""),
+        new("POST api/v1/machines/{id:guid}/capture", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"name":"{name}"}"""),
         new("GET api/v1/machines/{id:guid}/volumes", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Alerts: rules are the tenant's (host rules, tenant-less, only administrators make); the webhook is its administrators'.
         new("GET api/v1/alert-rules", Access.Collection, All),

@@ -37,6 +37,23 @@ public static class ImageEndpoints
 
     public static RouteGroupBuilder MapImageEndpoints(this RouteGroupBuilder api)
     {
+        api.MapPost("/machines/{id:guid}/capture", async (Guid id, CaptureDto? body, ClaimsPrincipal user, MachineCapture capture,
+            IServiceProvider services, CancellationToken ct) =>
+        {
+            if (body is null)
+                throw ValidationFailedException.For("body", "A JSON body with the new image's name is required.");
+            var operation = await capture.CaptureAsync(user.ToCaller(), id, body.Name, body.Description, ct);
+            return Results.Accepted($"/api/v1/operations/{operation.Id}", await Api.OperationEndpoints.DescribeAsync(operation.Id, services, ct));
+        })
+        .WithTags("Images")
+        .WithSummary("Capture a stopped machine's disk as a new private image (flattened, hashed and deduplicated like an upload): " +
+            "202 with the operation; its last step names the image.")
+        .Produces<Api.OperationDto>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
         var images = api.MapGroup("/images").WithTags("Images");
 
         images.MapGet("/", async (int? limit, string? cursor, string? filter, ClaimsPrincipal user, ImageCatalogue catalogue, CancellationToken ct) =>
@@ -173,3 +190,6 @@ public static class ImageEndpoints
         }
     }
 }
+
+/// <summary>The image a capture makes: its name and an optional description.</summary>
+public sealed record CaptureDto(string? Name, string? Description);

@@ -14,6 +14,7 @@ public static class ImageExtensions
         services.AddSingleton<QemuImgInspector>();
         services.AddSingleton<UploadTokens>();
         services.AddSingleton<ImageCatalogue>();
+        services.AddSingleton<MachineCapture>();
         services.AddSingleton<IImageContentSource>(provider => provider.GetRequiredService<ImageCatalogue>());
         services.AddHostedService<ImageCatalogueStartup>();
         services.AddHostedService<DemoImageImport>();

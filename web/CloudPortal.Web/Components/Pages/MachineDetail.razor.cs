@@ -23,6 +23,7 @@ public sealed partial class MachineDetail
     [Inject] private MachineEvents Events { get; set; } = default!;
     [Inject] private IEnumerable<MachineTab> Tabs { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private CloudPortal.Core.Images.MachineCapture Capture { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -153,6 +154,18 @@ public sealed partial class MachineDetail
         {
             var (renamed, _) = await MachineService.RenameAsync(_caller, Id, name, _disposed.Token);
             Snackbar.Add($"Renamed to '{renamed.Name}'.", Severity.Success);
+        });
+    }
+
+    private async Task CaptureAsync()
+    {
+        var name = await PromptDialog.AskAsync(Dialogs, $"Capture {_machine!.Name}", "Name of the new private image", $"{_machine.Name}-image", "Capture");
+        if (name is null)
+            return;
+        await RunAsync(async () =>
+        {
+            var operation = await Capture.CaptureAsync(_caller, Id, name, $"Captured from machine {_machine.Name}", _disposed.Token);
+            Snackbar.Add($"Capturing '{_machine.Name}' as image '{name}': follow it in the operation history (operation {operation.Id.ToString()[..8]}).", Severity.Info);
         });
     }
 
