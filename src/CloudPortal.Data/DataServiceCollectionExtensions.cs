@@ -36,6 +36,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Networks.ISecurityGroupStore, SecurityGroupStore>();
         services.AddSingleton<CloudPortal.Core.Alerts.IAlertStore, AlertStore>();
         services.AddSingleton<CloudPortal.Core.Volumes.IVolumeStore, VolumeStore>();
+        services.AddSingleton<CloudPortal.Core.CloudInit.ISshKeyStore, SshKeyStore>();
         return services;
     }
 }

@@ -6,7 +6,11 @@ namespace CloudPortal.Core.Machines;
 
 /// <summary>What the domain XML needs beyond the machine itself.</summary>
 /// <remarks><paramref name="Nic"/> is null for a machine without a network: it gets no interface at all.</remarks>
-public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, MachineDisk? RootDisk = null, Networks.NicPlan? Nic = null);
+public sealed record DomainSpec(Machine Machine, string DomainType, PortalMetadata Metadata, MachineDisk? RootDisk = null, Networks.NicPlan? Nic = null)
+{
+    /// <summary>The machine's NoCloud seed ISO on the host, attached as a read-only CD-ROM.</summary>
+    public string? SeedPath { get; init; }
+}
 
 /// <summary>A machine's root disk: a qcow2 overlay (or a raw volume) at <paramref name="Path"/> on the host.</summary>
 public sealed record MachineDisk(string Path, string Format = "qcow2");
@@ -70,13 +74,13 @@ public static class DomainXmlBuilder
             xml.WriteElementString("on_crash", "destroy");
 
             if (spec.DomainType != "test")
-                WriteDevices(xml, spec.RootDisk, spec.Nic);
+                WriteDevices(xml, spec.RootDisk, spec.Nic, spec.SeedPath);
             xml.WriteEndElement();
         }
         return builder.ToString();
     }
 
-    private static void WriteDevices(XmlWriter xml, MachineDisk? disk, Networks.NicPlan? nic)
+    private static void WriteDevices(XmlWriter xml, MachineDisk? disk, Networks.NicPlan? nic, string? seedPath)
     {
         xml.WriteStartElement("devices");
         if (disk is not null)
@@ -98,6 +102,8 @@ public static class DomainXmlBuilder
             xml.WriteEndElement();
             xml.WriteEndElement();
         }
+        if (seedPath is not null)
+            WriteSeed(xml, seedPath);
         if (nic is not null)
             WriteInterface(xml, nic);
         // VNC only on the host's loopback: the console proxy is the way in from outside.
@@ -116,6 +122,30 @@ public static class DomainXmlBuilder
         xml.WriteStartElement("memballoon");
         xml.WriteAttributeString("model", "virtio");
         xml.WriteEndElement();
+        xml.WriteEndElement();
+    }
+
+    /// <summary>
+    /// The seed as a read-only IDE CD-ROM (hdc): the guest images' kernels read it with ata_piix and iso9660, and
+    /// cloud-init finds it by its label (cidata). Data volumes use virtio targets, so nothing competes for hdc.
+    /// </summary>
+    private static void WriteSeed(XmlWriter xml, string path)
+    {
+        xml.WriteStartElement("disk");
+        xml.WriteAttributeString("type", "file");
+        xml.WriteAttributeString("device", "cdrom");
+        xml.WriteStartElement("driver");
+        xml.WriteAttributeString("name", "qemu");
+        xml.WriteAttributeString("type", "raw");
+        xml.WriteEndElement();
+        xml.WriteStartElement("source");
+        xml.WriteAttributeString("file", path);
+        xml.WriteEndElement();
+        xml.WriteStartElement("target");
+        xml.WriteAttributeString("dev", "hdc");
+        xml.WriteAttributeString("bus", "ide");
+        xml.WriteEndElement();
+        xml.WriteElementString("readonly", "");
         xml.WriteEndElement();
     }
 

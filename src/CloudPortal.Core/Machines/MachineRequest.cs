@@ -6,7 +6,20 @@ namespace CloudPortal.Core.Machines;
 /// <summary>What a tenant asks for when creating a machine.</summary>
 /// <remarks>Without <see cref="ImageId"/> the machine is diskless; <see cref="DiskGiB"/> sizes the root disk made from the image.</remarks>
 public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null,
-    string? ImageId = null, int? DiskGiB = null, Guid? NetworkId = null, Guid? SecurityGroupId = null);
+    string? ImageId = null, int? DiskGiB = null, Guid? NetworkId = null, Guid? SecurityGroupId = null)
+{
+    /// <summary>What the guest gets in its NoCloud seed at first boot; null for no seed.</summary>
+    public MachineCloudInit? CloudInit { get; init; }
+}
+
+/// <summary>
+/// The cloud-init part of a create: hostname (default the machine's name), SSH keys from the caller's profile
+/// (<see cref="SshKeyIds"/>) and pasted (<see cref="SshKeys"/>), and user-data (a script or #cloud-config).
+/// </summary>
+public sealed record MachineCloudInit(string? Hostname, IReadOnlyList<Guid>? SshKeyIds, IReadOnlyList<string>? SshKeys, string? UserData)
+{
+    public bool IsEmpty => Hostname is null && (SshKeyIds?.Count ?? 0) == 0 && (SshKeys?.Count ?? 0) == 0 && UserData is null;
+}
 
 public static partial class MachineRequestRules
 {

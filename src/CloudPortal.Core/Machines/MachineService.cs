@@ -27,7 +27,8 @@ public sealed partial class MachineService(
     IImageContentSource? images = null,
     MachineDisks? disks = null,
     Networks.NetworkAttachments? networks = null,
-    IMachineVolumes? volumes = null)
+    IMachineVolumes? volumes = null,
+    CloudInit.SshKeyService? sshKeys = null)
 {
     /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
     public const int MaxReplacements = 2;
@@ -90,6 +91,7 @@ public sealed partial class MachineService(
         var valid = MachineRequestRules.Validate(request);
         var rootImage = await FindRootImageAsync(caller, valid, ct);
         long diskBytes = rootImage is null ? 0 : MachineDisks.CapacityBytes(rootImage, valid.DiskGiB);
+        var seed = await SeedForAsync(caller, request, valid, rootImage, ct);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
         // Checked before anything is recorded: a machine may only join its own tenant's networks.
         var networkChoice = networks is null ? null : await networks.ResolveAsync(caller, request.NetworkId, request.SecurityGroupId, ct);
@@ -160,8 +162,41 @@ public sealed partial class MachineService(
         }
         events.Publish(machine);
         var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
-        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes));
+        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes, seed));
         return (machine, operation);
+    }
+
+    /// <summary>
+    /// The NoCloud seed of a create, checked before anything is recorded: keys named from the caller's profile must be
+    /// theirs, every field must pass the seed rules, and a seed needs a disk from an image to boot something that reads it.
+    /// </summary>
+    private async Task<CloudInit.CloudInitSeed?> SeedForAsync(Caller caller, MachineRequest request, ValidMachineRequest valid, ImageContent? rootImage,
+        CancellationToken ct)
+    {
+        if (request.CloudInit is not { IsEmpty: false } wanted)
+            return null;
+        if (rootImage is null)
+            throw ValidationFailedException.For("imageId", "hostname, SSH keys and user-data reach the guest through cloud-init: give imageId (a diskless machine runs no OS to read them).");
+        var keys = new List<string>();
+        if (wanted.SshKeyIds is { Count: > 0 } ids)
+        {
+            if (sshKeys is null)
+                throw ValidationFailedException.For("sshKeyIds", "SSH keys from profiles are not available in this portal.");
+            keys.AddRange(await sshKeys.ResolveAsync(caller, ids, ct));
+        }
+        keys.AddRange(wanted.SshKeys ?? []);
+        var seed = new CloudInit.CloudInitSeed(CloudInit.CloudInitSeedRules.NewInstanceId(), wanted.Hostname ?? valid.Name.ToLowerInvariant(),
+            keys.Distinct(StringComparer.Ordinal).ToList(), wanted.UserData);
+        try
+        {
+            CloudInit.CloudInitSeedRules.Validate(seed);
+        }
+        catch (ValidationFailedException ex)
+        {
+            // The API's field for pasted keys is sshKeys.
+            throw new ValidationFailedException(ex.Errors.ToDictionary(e => e.Key == "sshPublicKeys" ? "sshKeys" : e.Key, e => e.Value));
+        }
+        return seed;
     }
 
     /// <summary>The image a root disk is made from; it must exist, be visible to the caller and fit in the requested size.</summary>
@@ -288,7 +323,7 @@ public sealed partial class MachineService(
     };
 
     private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct,
-        ImageContent? rootImage = null, long diskBytes = 0)
+        ImageContent? rootImage = null, long diskBytes = 0, CloudInit.CloudInitSeed? seed = null)
     {
         var dropped = new HashSet<Guid>();
         try
@@ -317,8 +352,16 @@ public sealed partial class MachineService(
                         rootDisk = new MachineDisk(path);
                         await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);
                     }
+                    string? seedPath = null;
+                    if (seed is not null)
+                    {
+                        // Named after the domain like the overlay: the rollback and the delete remove it by that name.
+                        await operations.RecordStepAsync(operationId, "seed", "started", 10, $"hostname {seed.Hostname}, {seed.SshPublicKeys.Count} SSH key(s)", ct);
+                        seedPath = await UploadSeedAsync(machine, seed, ct);
+                        await operations.RecordStepAsync(operationId, "seed", "done", 10, seedPath, ct);
+                    }
                     var xml = DomainXmlBuilder.Build(new DomainSpec(machine, domainType,
-                        new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), rootDisk, nic));
+                        new PortalMetadata(installation.Id, machine.Id, machine.TenantId, machine.OwnerId), rootDisk, nic) { SeedPath = seedPath });
                     await operations.RecordStepAsync(operationId, "define", "started", 10, null, ct);
                     if (BeforeDefineHook is { } beforeDefine)
                         await beforeDefine(machine, ct);
@@ -353,6 +396,20 @@ public sealed partial class MachineService(
             var message = Describe(ex);
             log.LogWarning("Creating machine {Name} failed: {Message}; rolling back", machine.Name, message);
             await RollBackCreateAsync(machine, operationId, message, ct);
+        }
+    }
+
+    private async Task<string> UploadSeedAsync(Machine machine, CloudInit.CloudInitSeed seed, CancellationToken ct)
+    {
+        var iso = Path.Combine(Path.GetTempPath(), $"cloudportal-seed-{machine.DomainUuid:N}.iso");
+        try
+        {
+            await CloudInit.NoCloudSeedBuilder.BuildIsoAsync(seed, iso, ct);
+            return await disks!.UploadSeedAsync(machine.HostId, machine.DomainUuid, iso, ct);
+        }
+        finally
+        {
+            File.Delete(iso);
         }
     }
 

@@ -34,6 +34,31 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
 
     public static string OverlayName(Guid domainUuid) => domainUuid.ToString("D") + OverlaySuffix;
 
+    /// <summary>The machine's NoCloud seed volume: derived from its domain, so rollback and delete find it without a record.</summary>
+    public static string SeedName(Guid domainUuid) => "seed-" + domainUuid.ToString("D") + ".iso";
+
+    /// <summary>Uploads the seed ISO into the host's portal pool through a libvirt stream (the host may be remote); returns its path there.</summary>
+    public Task<string> UploadSeedAsync(Guid hostId, Guid domainUuid, string isoPath, CancellationToken ct) =>
+        connections.RunAsync(hostId, connection =>
+        {
+            using var pool = EnsurePortalPool(connection);
+            using (var leftover = pool.LookupVolumeByName(SeedName(domainUuid)))
+                leftover?.Delete();
+            var length = new FileInfo(isoPath).Length;
+            using var volume = pool.CreateVolume(StorageXmlBuilder.Volume(new VolumeSpec(SeedName(domainUuid), ImageFormat.Raw, length)));
+            try
+            {
+                using var file = File.OpenRead(isoPath);
+                volume.Upload(connection, file, (ulong)length);
+                return volume.GetPath();
+            }
+            catch
+            {
+                volume.Delete();
+                throw;
+            }
+        }, ct);
+
     /// <summary>The overlay's capacity: the requested size or the image's virtual size, whichever is bigger.</summary>
     public static long CapacityBytes(ImageContent image, int? diskGiB) =>
         Math.Max(image.VirtualSizeBytes, (diskGiB ?? 0) * (1L << 30));
@@ -76,6 +101,8 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
                 if (pool is null || !pool.IsActive)
                     return (false, new List<string>());
                 bool existed = false;
+                using (var seed = pool.LookupVolumeByName(SeedName(domainUuid)))
+                    seed?.Delete();
                 using (var overlay = pool.LookupVolumeByName(OverlayName(domainUuid)))
                 {
                     if (overlay is not null)

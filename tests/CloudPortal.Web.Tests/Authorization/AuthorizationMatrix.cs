@@ -55,7 +55,7 @@ public sealed record EndpointRule(
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
         || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
-            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume");
+            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume" or "sshkey");
 
     public override string ToString() => Key;
 }
@@ -225,6 +225,10 @@ public static class AuthorizationMatrix
         new("GET api/v1/account/api-keys", Access.Self, All),
         new("POST api/v1/account/api-keys", Access.TenantScoped, All, OnlyAdminSeesOthers, Body: """{"name":"{name}","tenantId":"{tenant}"}"""),
         // "Own" is a key of the caller, "other" one of a member of tenant B: not even an administrator revokes another's key.
+        new("GET api/v1/account/ssh-keys", Access.Self, All),
+        new("POST api/v1/account/ssh-keys", Access.Self, All,
+            Body: """{"name":"{name}","publicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3mJoflaD+o+dsTSudGyG75RRNus1tTIFhoxbCXWzz+ {name}"}"""),
+        new("DELETE api/v1/account/ssh-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=sshkey", Destroys: "id"),
         new("DELETE api/v1/account/api-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=apikey", Destroys: "id"),
 
         // Audit log: admins all, tenant-admins their tenant's.

@@ -137,6 +137,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 "network" => tenant.NetworkId.ToString(),
                 "securitygroup" when throwAway => (await portal.CreateSecurityGroupAsync(tenant)).ToString(),
                 "securitygroup" => tenant.SecurityGroupId.ToString(),
+                // Keys are per user: "own" is a throw-away key of the caller's, "other" another user's.
+                "sshkey" when target == "own" && role != AuthorizationMatrix.Anonymous => (await portal.CreateSshKeyAsync(portal.TokenOf(role))).ToString(),
+                "sshkey" => portal.OtherUsersSshKeyId.ToString(),
                 "volume" when throwAway => (await portal.CreateVolumeAsync(tenant)).ToString(),
                 "volume" => tenant.VolumeId.ToString(),
                 "alertrule" when throwAway => (await portal.CreateAlertRuleAsync(tenant)).ToString(),

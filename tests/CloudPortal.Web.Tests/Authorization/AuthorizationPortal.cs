@@ -41,6 +41,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
     public TenantFixture B { get; private set; } = default!;
     public string AdminToken { get; private set; } = default!;
     public Guid OtherUsersKeyId { get; private set; }
+    public Guid OtherUsersSshKeyId { get; private set; }
     public (Guid Id, string Username) SharedUser { get; private set; }
     public HttpClient Client { get; private set; } = default!;
 
@@ -59,6 +60,9 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
         using var key = await SendAsync(HttpMethod.Post, "/api/v1/account/api-keys", B.Tokens["member"], """{"name":"b member key"}""");
         OtherUsersKeyId = (await key.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        using var sshKey = await SendAsync(HttpMethod.Post, "/api/v1/account/ssh-keys", B.Tokens["member"],
+            """{"name":"b member ssh","publicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3mJoflaD+o+dsTSudGyG75RRNus1tTIFhoxbCXWzz+ b"}""");
+        OtherUsersSshKeyId = (await sshKey.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
     public string TokenOf(string role) => role == "admin" ? AdminToken : A.Tokens[role];
@@ -96,6 +100,22 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.AlertRuleId = await CreateAlertRuleAsync(tenant);
         tenant.VolumeId = await CreateVolumeAsync(tenant);
         return tenant;
+    }
+
+    /// <summary>An SSH key added to the profile of the token's user; returns its id.</summary>
+    public async Task<Guid> CreateSshKeyAsync(string token)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/account/ssh-keys", token,
+            $$"""{"name":"{{PortalApi.UniqueName("key")}}","publicKey":"{{RandomEd25519Key()}}"}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A well-formed ed25519 public key line with random key bytes: a profile takes each key once.</summary>
+    public static string RandomEd25519Key()
+    {
+        var type = System.Text.Encoding.ASCII.GetBytes("ssh-ed25519");
+        byte[] blob = [0, 0, 0, (byte)type.Length, .. type, 0, 0, 0, 32, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)];
+        return "ssh-ed25519 " + Convert.ToBase64String(blob) + " test";
     }
 
     /// <summary>A 1 GiB data volume made by the tenant's member.</summary>

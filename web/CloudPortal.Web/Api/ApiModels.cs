@@ -19,7 +19,13 @@ public sealed record MachineDto(
 /// <summary>The create body of the contract; imageId and diskGiB arrive with the storage issue. networkId: an id or "default".</summary>
 /// <para>labels: host labels the machine requires ("ssd", "zone=a"); placement only considers hosts carrying all of them.</para>
 public sealed record MachineCreateDto(string? Name, int? Vcpus, int? MemoryMiB, string? ImageId, int? DiskGiB, string? NetworkId,
-    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null, Guid? SecurityGroupId = null);
+    IReadOnlyList<string?>? Labels = null, Guid? PlacementGroupId = null, Guid? SecurityGroupId = null,
+    string? Hostname = null, IReadOnlyList<Guid>? SshKeyIds = null, IReadOnlyList<string>? SshKeys = null, string? UserData = null)
+{
+    /// <summary>The cloud-init part, or null when the body asks for none.</summary>
+    public Core.Machines.MachineCloudInit? CloudInit() =>
+        new Core.Machines.MachineCloudInit(Hostname, SshKeyIds, SshKeys, UserData) is { IsEmpty: false } wanted ? wanted : null;
+}
 
 public sealed record MachineBatchDto(int? Count, string? NamePrefix, int? Vcpus, int? MemoryMiB, Guid? PlacementGroupId, bool? AllOrNothing);
 

@@ -30,10 +30,15 @@ public static class MachineEndpoints
             var caller = user.ToCaller();
             var networkId = await NetworkIdAsync(body.NetworkId, caller, networks, ct);
             var (machine, operation) = await service.CreateAsync(caller,
-                new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId, body.ImageId, body.DiskGiB, networkId, body.SecurityGroupId), ct);
+                new MachineRequest(body.Name, body.Vcpus, body.MemoryMiB, body.Labels, body.PlacementGroupId, body.ImageId, body.DiskGiB, networkId, body.SecurityGroupId)
+                {
+                    CloudInit = body.CloudInit(),
+                }, ct);
             return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
         })
-        .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it.")
+        .WithSummary("Create and start a machine: 202 at once in state provisioning, with the operation that follows it. With an image, " +
+            "hostname, sshKeyIds (from the caller's profile), sshKeys (key lines) and userData (a script or #cloud-config, 16 KiB) " +
+            "reach the guest in a NoCloud seed (a read-only CD-ROM labelled cidata).")
         .Produces<MachineDto>(StatusCodes.Status202Accepted)
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status409Conflict)

@@ -70,6 +70,7 @@ public static class HostingExtensions
         services.AddSingleton<CloudPortal.Core.Placement.PlacementGroupService>();
         services.AddSingleton<InstallationIdentity>();
         services.AddSingleton<CloudPortal.Core.Sizes.SizeService>();
+        services.AddSingleton<CloudPortal.Core.CloudInit.SshKeyService>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
