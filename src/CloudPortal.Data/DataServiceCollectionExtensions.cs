@@ -37,6 +37,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Alerts.IAlertStore, AlertStore>();
         services.AddSingleton<CloudPortal.Core.Volumes.IVolumeStore, VolumeStore>();
         services.AddSingleton<CloudPortal.Core.CloudInit.ISshKeyStore, SshKeyStore>();
+        services.AddSingleton<CloudPortal.Core.Machines.ISnapshotStore, SnapshotStore>();
         return services;
     }
 }

@@ -168,6 +168,56 @@ public sealed class Domain : IDisposable
         Check(Interop.virDomainBlockResize(Handle, disk, sizeBytes, Bytes), "virDomainBlockResize");
     }
 
+    /// <summary>
+    /// Takes a snapshot from snapshot XML (<c>virDomainSnapshotCreateXML</c>): of a running domain, its disks and
+    /// memory; of a stopped one, its disks. Internal snapshots live in the qcow2 disks themselves.
+    /// </summary>
+    public DomainSnapshot CreateSnapshot(string snapshotXml)
+    {
+        ArgumentNullException.ThrowIfNull(snapshotXml);
+        return DomainSnapshot.Wrap(Interop.virDomainSnapshotCreateXML(Handle, snapshotXml, 0), "virDomainSnapshotCreateXML")!;
+    }
+
+    /// <summary>The snapshot of this name, or null when the domain has none by that name.</summary>
+    public DomainSnapshot? LookupSnapshot(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return DomainSnapshot.Wrap(Interop.virDomainSnapshotLookupByName(Handle, name, 0), "virDomainSnapshotLookupByName", nullWhenMissing: true);
+    }
+
+    /// <summary>Every snapshot of the domain (<c>virDomainListAllSnapshots</c>); dispose each.</summary>
+    public unsafe IReadOnlyList<DomainSnapshot> ListSnapshots()
+    {
+        int count = Interop.virDomainListAllSnapshots(Handle, out nint* array, 0);
+        if (count < 0)
+            throw LibvirtException.FromLastError("virDomainListAllSnapshots");
+        var result = new List<DomainSnapshot>(count);
+        int taken = 0;
+        try
+        {
+            for (; taken < count; taken++)
+            {
+                var handle = new DomainSnapshotHandle(array[taken]);
+                array[taken] = 0;
+                result.Add(new DomainSnapshot(handle));
+            }
+            return result;
+        }
+        catch
+        {
+            foreach (var snapshot in result)
+                snapshot.Dispose();
+            for (int i = taken; i < count; i++)
+                if (array[i] != 0)
+                    Interop.virDomainSnapshotFree(array[i]);
+            throw;
+        }
+        finally
+        {
+            Interop.Free(array);
+        }
+    }
+
     /// <summary>Changes a device in place (<c>virDomainUpdateDeviceFlags</c>), e.g. a NIC's link state or filter.</summary>
     public void UpdateDevice(string deviceXml, DeviceImpact impact)
     {

@@ -187,4 +187,52 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         Assert.Equal(captured[0].Sha256, captured[1].Sha256);
         Assert.Empty(Directory.GetFiles($"/var/lib/{portal.Pool}", "capture-*"));
     }
+
+    [Fact]
+    public async Task Snapshots_StoppedAndRunningMachine_RevertRestoresDiskAndMemory()
+    {
+        var image = await MakeImageAsync(64);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var id = created.GetProperty("id").GetString()!;
+        var uuid = created.GetProperty("domainUuid").GetString()!;
+        var overlay = $"/var/lib/{portal.Pool}/{uuid}.qcow2";
+        var snapshots = $"/api/v1/machines/{id}/snapshots";
+
+        // Running: disk and memory; reverting later brings the machine back running.
+        using (var live = await portal.Admin.PostJsonAsync(snapshots, """{"name":"live","description":"while it ran"}"""))
+            Assert.True((await live.JsonAsync(HttpStatusCode.Created)).GetProperty("hasMemory").GetBoolean());
+        await portal.Admin.ActAsync(id, "poweroff");
+
+        // Stopped: the disk only. Then the disk changes, and the revert undoes the change.
+        using var before = await portal.Admin.PostJsonAsync(snapshots, """{"name":"before"}""");
+        var beforeBody = await before.JsonAsync(HttpStatusCode.Created);
+        Assert.False(beforeBody.GetProperty("hasMemory").GetBoolean());
+        using (var twice = await portal.Admin.PostJsonAsync(snapshots, """{"name":"before"}"""))
+            await twice.ProblemAsync(HttpStatusCode.Conflict);
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 9 0 1M", overlay);
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "read -P 9 0 1M", overlay);
+
+        using (var reverted = await portal.Admin.PostAsync($"{snapshots}/{beforeBody.GetProperty("id").GetString()}/revert", null))
+            Assert.Equal("stopped", (await reverted.JsonAsync(HttpStatusCode.OK)).GetProperty("state").GetString());
+        // The image wrote pattern 3 there; the machine's own pattern 9 is gone with the revert.
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "read -P 3 0 1M", overlay);
+
+        var listed = await (await portal.Admin.GetAsync(snapshots)).JsonAsync(HttpStatusCode.OK);
+        var liveSnapshot = listed.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "live");
+        using (var revertedLive = await portal.Admin.PostAsync($"{snapshots}/{liveSnapshot.GetProperty("id").GetString()}/revert", null))
+            Assert.Equal("running", (await revertedLive.JsonAsync(HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal("running", await Virsh.DomStateAsync(uuid));
+
+        foreach (var snapshot in listed.GetProperty("items").EnumerateArray())
+            Assert.Equal(HttpStatusCode.NoContent, (await portal.Admin.DeleteAsync($"{snapshots}/{snapshot.GetProperty("id").GetString()}")).StatusCode);
+        Assert.Empty((await (await portal.Admin.GetAsync(snapshots)).JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        var (_, libvirtList, _) = await Virsh.RunAsync("snapshot-list", uuid, "--name");
+        Assert.True(string.IsNullOrWhiteSpace(libvirtList), libvirtList);
+        await (await portal.Admin.PostAsync($"{snapshots}/{Guid.NewGuid()}/revert", null)).ProblemAsync(HttpStatusCode.NotFound);
+    }
 }

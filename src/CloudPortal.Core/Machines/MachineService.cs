@@ -28,7 +28,8 @@ public sealed partial class MachineService(
     MachineDisks? disks = null,
     Networks.NetworkAttachments? networks = null,
     IMachineVolumes? volumes = null,
-    CloudInit.SshKeyService? sshKeys = null)
+    CloudInit.SshKeyService? sshKeys = null,
+    ISnapshotStore? snapshots = null)
 {
     /// <summary>How many times a create is placed again after its host dropped before the machine was made there.</summary>
     public const int MaxReplacements = 2;

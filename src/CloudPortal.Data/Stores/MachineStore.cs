@@ -196,6 +196,8 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
         var before = await ChargeRowAsync(connection, transaction, id, ct);
+        var snapshots = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM snapshots WHERE machine_id = @id", new { id }, transaction, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM machines WHERE id = @id", new { id }, transaction, cancellationToken: ct));
         if (before is not null)
         {
@@ -207,6 +209,8 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
                 release += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
             if (QuotaResources.IsChargedRunning(state))
                 release += QuotaAmounts.RunningOf(before.Vcpus, before.MemoryMiB);
+            // Its snapshots went with it (the rows by cascade): so does their charge.
+            release += new QuotaAmounts { Snapshots = snapshots };
             await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, release.Negate(), ct);
         }
         await transaction.CommitAsync(ct);

@@ -142,7 +142,8 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
             WHERE tenant_id = @tenantId AND state <> 'provisioning'
             """, new { tenantId }, transaction, cancellationToken: ct))
             + await ImageStore.UsageOfImagesAsync(connection, transaction, tenantId, ct)
-            + await VolumeStore.UsageOfVolumesAsync(connection, transaction, tenantId, ct);
+            + await VolumeStore.UsageOfVolumesAsync(connection, transaction, tenantId, ct)
+            + await SnapshotStore.UsageOfSnapshotsAsync(connection, transaction, tenantId, ct);
         var drift = QuotaResources.All
             .Where(r => recorded.Of(r) != actual.Of(r))
             .Select(r => new QuotaDrift(r, recorded.Of(r), actual.Of(r)))

@@ -68,3 +68,13 @@ internal sealed class NWFilterHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => Interop.virNWFilterFree(handle) == 0;
 }
+
+/// <summary>Owns one reference on a <c>virDomainSnapshotPtr</c>.</summary>
+internal sealed class DomainSnapshotHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public DomainSnapshotHandle() : base(ownsHandle: true) { }
+
+    internal DomainSnapshotHandle(nint existing) : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => Interop.virDomainSnapshotFree(handle) == 0;
+}

@@ -55,7 +55,7 @@ public sealed record EndpointRule(
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
         || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
-            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume" or "sshkey");
+            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume" or "sshkey" or "snapshot");
 
     public override string ToString() => Key;
 }
@@ -165,6 +165,11 @@ public static class AuthorizationMatrix
             Body: """{"machineId":"{machineId}"}"""),
         new("POST api/v1/volumes/{id:guid}/detach", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume"),
         new("POST api/v1/volumes/{id:guid}/grow", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=volume", Body: """{"sizeGiB":2}"""),
+        // Snapshots of a machine (the fixture's are records only: the test driver's machines have no disk, so revert is a 409 there).
+        new("GET api/v1/machines/{id:guid}/snapshots", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        new("POST api/v1/machines/{id:guid}/snapshots", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"name":"{name}"}"""),
+        new("POST api/v1/machines/{id:guid}/snapshots/{sid:guid}/revert", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine,sid=snapshot"),
+        new("DELETE api/v1/machines/{id:guid}/snapshots/{sid:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine,sid=snapshot", Destroys: "sid"),
         new("POST api/v1/machines/{id:guid}/capture", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"name":"{name}"}"""),
         new("GET api/v1/machines/{id:guid}/volumes", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Alerts: rules are the tenant's (host rules, tenant-less, only administrators make); the webhook is its administrators'.

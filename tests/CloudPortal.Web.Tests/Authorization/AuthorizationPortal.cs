@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -23,6 +24,7 @@ public sealed class TenantFixture
     public Guid SecurityRuleId { get; set; }
     public Guid AlertRuleId { get; set; }
     public Guid VolumeId { get; set; }
+    public Guid SnapshotId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -74,7 +76,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, B.VolumeId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, B.VolumeId, B.SnapshotId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName)
@@ -99,6 +101,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.SecurityRuleId = await CreateSecurityRuleAsync(tenant);
         tenant.AlertRuleId = await CreateAlertRuleAsync(tenant);
         tenant.VolumeId = await CreateVolumeAsync(tenant);
+        tenant.SnapshotId = await CreateSnapshotAsync(tenant);
         return tenant;
     }
 
@@ -116,6 +119,21 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         var type = System.Text.Encoding.ASCII.GetBytes("ssh-ed25519");
         byte[] blob = [0, 0, 0, (byte)type.Length, .. type, 0, 0, 0, 32, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)];
         return "ssh-ed25519 " + Convert.ToBase64String(blob) + " test";
+    }
+
+    /// <summary>
+    /// A snapshot record of the tenant's machine, through the real store: the test driver's machines have no disk to
+    /// snapshot, and the endpoints' authorization is what is tried here.
+    /// </summary>
+    public async Task<Guid> CreateSnapshotAsync(TenantFixture tenant)
+    {
+        var id = Guid.NewGuid();
+        await Factory.Services.GetRequiredService<CloudPortal.Core.Machines.ISnapshotStore>().InsertAsync(new CloudPortal.Core.Machines.MachineSnapshot
+        {
+            Id = id, MachineId = tenant.MachineId, TenantId = tenant.Id, Name = PortalApi.UniqueName("snap"), LibvirtName = "cp-" + id.ToString("N"),
+            CreatedAt = DateTimeOffset.UtcNow,
+        }, CancellationToken.None);
+        return id;
     }
 
     /// <summary>A 1 GiB data volume made by the tenant's member.</summary>

@@ -45,6 +45,7 @@ public static class ApiExtensions
         api.MapPoolEndpoints();
         Alerts.AlertEndpoints.MapAlertEndpoints(api);
         Volumes.VolumeEndpoints.MapVolumeEndpoints(api);
+        api.MapSnapshotEndpoints();
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }
