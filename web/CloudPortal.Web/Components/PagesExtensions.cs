@@ -9,6 +9,7 @@ public static class PagesExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        Machines.MachineTabExtensions.AddMachineTab<Machines.SnapshotsTab>(services, "Snapshots", 15);
         return services;
     }
 
