@@ -38,6 +38,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<CloudPortal.Core.Volumes.IVolumeStore, VolumeStore>();
         services.AddSingleton<CloudPortal.Core.CloudInit.ISshKeyStore, SshKeyStore>();
         services.AddSingleton<CloudPortal.Core.Machines.ISnapshotStore, SnapshotStore>();
+        services.AddSingleton<CloudPortal.Core.Machines.ITemplateStore, TemplateStore>();
         return services;
     }
 }

@@ -55,7 +55,7 @@ public sealed record EndpointRule(
     /// <summary>Whether own/other/missing apply: a tenant-owned resource in the route or a tenant in the body.</summary>
     public bool IsTargeted => (Body?.Contains("{tenant}") ?? false)
         || ResourceMap.Values.Any(r => r is "machine" or "operation" or "tenant" or "user" or "apikey" or "placementgroup" or "image"
-            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume" or "sshkey" or "snapshot");
+            or "network" or "securitygroup" or "securityrule" or "alertrule" or "volume" or "sshkey" or "snapshot" or "template");
 
     public override string ToString() => Key;
 }
@@ -156,6 +156,15 @@ public static class AuthorizationMatrix
             Resources: "id=securitygroup,ruleId=securityrule", Destroys: "ruleId"),
 
         // Sizes: seen by everyone (public ones and their tenant's), defined and deleted by administrators only.
+        // Templates: the tenant's; a launch on the test driver makes real (test) machines.
+        new("GET api/v1/templates", Access.Collection, All),
+        new("POST api/v1/templates", Access.Collection, Changers, Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("GET api/v1/templates/{id:guid}", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=template"),
+        new("PUT api/v1/templates/{id:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=template",
+            Body: """{"name":"{name}","vcpus":1,"memoryMiB":64}"""),
+        new("DELETE api/v1/templates/{id:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=template", Destroys: "id"),
+        new("POST api/v1/templates/{id:guid}/launch", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=template",
+            Body: """{"count":1,"namePrefix":"{name}"}"""),
         // Volumes: the tenant's; attach names a machine of the same tenant (the test driver cannot hot-plug: 409 there).
         new("GET api/v1/volumes", Access.Collection, All),
         new("POST api/v1/volumes", Access.Collection, Changers, Body: """{"name":"{name}","sizeGiB":1}"""),

@@ -140,6 +140,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationPortal portal) : IClas
                 // Keys are per user: "own" is a throw-away key of the caller's, "other" another user's.
                 "sshkey" when target == "own" && role != AuthorizationMatrix.Anonymous => (await portal.CreateSshKeyAsync(portal.TokenOf(role))).ToString(),
                 "sshkey" => portal.OtherUsersSshKeyId.ToString(),
+                "template" when throwAway => (await portal.CreateTemplateAsync(tenant)).ToString(),
+                "template" => tenant.TemplateId.ToString(),
                 "snapshot" when throwAway => (await portal.CreateSnapshotAsync(tenant)).ToString(),
                 "snapshot" => tenant.SnapshotId.ToString(),
                 "volume" when throwAway => (await portal.CreateVolumeAsync(tenant)).ToString(),

@@ -25,6 +25,7 @@ public sealed class TenantFixture
     public Guid AlertRuleId { get; set; }
     public Guid VolumeId { get; set; }
     public Guid SnapshotId { get; set; }
+    public Guid TemplateId { get; set; }
     /// <summary>A member who is no caller in the matrix: the "user" the users and members endpoints are tried on.</summary>
     public Guid PlainUserId => Users["plain"].Id;
 }
@@ -76,7 +77,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
 
     /// <summary>Ids and names of tenant B that no answer to a non-admin of tenant A may contain.</summary>
     public IEnumerable<string> OtherTenantMarks(bool namesOnly = false) =>
-        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, B.VolumeId, B.SnapshotId, OtherUsersKeyId }.Select(g => g.ToString())
+        (namesOnly ? [] : new[] { B.Id, B.MachineId, B.OperationId, B.PlacementGroupId, B.ImageId, B.NetworkId, B.SecurityGroupId, B.SecurityRuleId, B.AlertRuleId, B.VolumeId, B.SnapshotId, B.TemplateId, OtherUsersKeyId }.Select(g => g.ToString())
             .Concat(B.Users.Values.Select(u => u.Id.ToString())))
             .Concat(B.Users.Values.Select(u => u.Username))
             .Append(B.MachineName)
@@ -102,6 +103,7 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
         tenant.AlertRuleId = await CreateAlertRuleAsync(tenant);
         tenant.VolumeId = await CreateVolumeAsync(tenant);
         tenant.SnapshotId = await CreateSnapshotAsync(tenant);
+        tenant.TemplateId = await CreateTemplateAsync(tenant);
         return tenant;
     }
 
@@ -134,6 +136,14 @@ public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
             CreatedAt = DateTimeOffset.UtcNow,
         }, CancellationToken.None);
         return id;
+    }
+
+    /// <summary>A small diskless template made by the tenant's member.</summary>
+    public async Task<Guid> CreateTemplateAsync(TenantFixture tenant)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/v1/templates", tenant.Tokens["member"],
+            $$"""{"name":"{{PortalApi.UniqueName("tpl")}}","vcpus":1,"memoryMiB":64}""");
+        return (await response.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
     }
 
     /// <summary>A 1 GiB data volume made by the tenant's member.</summary>

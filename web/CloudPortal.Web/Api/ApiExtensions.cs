@@ -46,6 +46,7 @@ public static class ApiExtensions
         Alerts.AlertEndpoints.MapAlertEndpoints(api);
         Volumes.VolumeEndpoints.MapVolumeEndpoints(api);
         api.MapSnapshotEndpoints();
+        api.MapTemplateEndpoints();
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

@@ -71,6 +71,7 @@ public static class HostingExtensions
         services.AddSingleton<InstallationIdentity>();
         services.AddSingleton<CloudPortal.Core.Sizes.SizeService>();
         services.AddSingleton<CloudPortal.Core.CloudInit.SshKeyService>();
+        services.AddSingleton<TemplateService>();
         services.AddHostedService<PortalStartup>();
         services.AddSingleton<MachineReconciler>();
         services.AddHostedService(provider => provider.GetRequiredService<MachineReconciler>());
