@@ -1,0 +1,130 @@
+using CloudPortal.Core.CloudInit;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Images;
+using CloudPortal.Core.Machines;
+using CloudPortal.Core.Networks;
+using CloudPortal.Core.Sizes;
+using CloudPortal.Web.Accounts;
+using CloudPortal.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace CloudPortal.Web.Components.Pages;
+
+public partial class Templates
+{
+    [Inject] private TemplateService Service { get; set; } = default!;
+    [Inject] private SizeService Sizes { get; set; } = default!;
+    [Inject] private ImageCatalogue Images { get; set; } = default!;
+    [Inject] private NetworkService Networks { get; set; } = default!;
+    [Inject] private SshKeyService Keys { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    private readonly CancellationTokenSource _disposed = new();
+    private Caller _caller = default!;
+    private bool _mayChange;
+    private IReadOnlyList<MachineTemplate> _templates = [];
+    private IReadOnlyList<CloudPortal.Core.Sizes.Size> _sizes = [];
+    private IReadOnlyList<Image> _images = [];
+    private IReadOnlyList<TenantNetwork> _networks = [];
+    private IReadOnlyList<SshKey> _keys = [];
+    private string? _filter, _name, _userData;
+    private Guid? _sizeId, _imageId, _networkId;
+    private int _vcpus = 1, _memoryMiB = 128;
+    private IReadOnlyCollection<Guid> _sshKeyIds = [];
+    private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+
+    protected override async Task OnInitializedAsync()
+    {
+        _caller = (await AuthenticationState).User.ToCaller();
+        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        _sizes = await Sizes.OfferedAsync(_caller, _disposed.Token);
+        _images = (await Images.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
+        _networks = (await Networks.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
+        _keys = await Keys.ListAsync(_caller, _disposed.Token);
+        await ReloadAsync();
+    }
+
+    private async Task ReloadAsync() => _templates = await Service.ListAsync(_caller, _disposed.Token);
+
+    private bool Has(string field) => _errors.ContainsKey(field);
+    private string? ErrorOf(string field) => _errors.TryGetValue(field, out var m) ? string.Join(" ", m) : null;
+
+    private bool Matches(MachineTemplate template) =>
+        string.IsNullOrWhiteSpace(_filter) || template.Name.Contains(_filter, StringComparison.OrdinalIgnoreCase);
+
+    private async Task CreateAsync()
+    {
+        _errors = new Dictionary<string, string[]>();
+        try
+        {
+            var template = await Service.CreateAsync(_caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
+                _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, null, _networkId,
+                _imageId is null ? null : _sshKeyIds.ToList(), null,
+                _imageId is null || string.IsNullOrWhiteSpace(_userData) ? null : _userData.Replace("\r\n", "\n"), null, null), _disposed.Token);
+            Snackbar.Add($"Template '{template.Name}' saved.", Severity.Success);
+            _name = null;
+            await ReloadAsync();
+        }
+        catch (ValidationFailedException ex)
+        {
+            _errors = ex.Errors;
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+    }
+
+    private async Task LaunchAsync(MachineTemplate template)
+    {
+        var answer = await PromptDialog.AskAsync(Dialogs, $"Launch {template.Name}", "How many machines (1-50)? They are named <template>-1, -2, ...", "1", "Launch");
+        if (answer is null)
+            return;
+        if (!int.TryParse(answer, out var count))
+        {
+            Snackbar.Add("The count must be a whole number.", Severity.Error);
+            return;
+        }
+        try
+        {
+            var result = await Service.LaunchAsync(_caller, template.Id, count, null, _disposed.Token);
+            Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
+                (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
+                result.NotCreated.Count == 0 ? Severity.Success : Severity.Warning);
+            Navigation.NavigateTo("/machines");
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+    }
+
+    private async Task DeleteAsync(MachineTemplate template)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete template", $"Delete template '{template.Name}'? Machines launched from it stay.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        try
+        {
+            await Service.DeleteAsync(_caller, template.Id, _disposed.Token);
+            Snackbar.Add($"Template '{template.Name}' deleted.", Severity.Success);
+        }
+        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
+        {
+            Snackbar.Add(message, Severity.Error);
+        }
+        await ReloadAsync();
+    }
+
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+}
