@@ -52,8 +52,15 @@ public sealed class DomainSnapshot : IDisposable
     public void Revert(SnapshotRevertFlags flags = SnapshotRevertFlags.None) =>
         Check(Interop.virDomainRevertToSnapshot(Handle, (uint)flags), "virDomainRevertToSnapshot");
 
-    /// <summary>Deletes this snapshot (its data and metadata); children are kept, merged onto its parent.</summary>
-    public void Delete() => Check(Interop.virDomainSnapshotDelete(Handle, 0), "virDomainSnapshotDelete");
+    /// <summary>
+    /// Deletes this snapshot (its data and metadata; children are kept, merged onto its parent). With
+    /// <paramref name="metadataOnly"/> only libvirt's record goes: for a snapshot whose disk was replaced.
+    /// </summary>
+    public void Delete(bool metadataOnly = false)
+    {
+        const uint MetadataOnly = 2;
+        Check(Interop.virDomainSnapshotDelete(Handle, metadataOnly ? MetadataOnly : 0), "virDomainSnapshotDelete");
+    }
 
     public void Dispose() => _handle.Dispose();
 

@@ -235,4 +235,36 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         Assert.True(string.IsNullOrWhiteSpace(libvirtList), libvirtList);
         await (await portal.Admin.PostAsync($"{snapshots}/{Guid.NewGuid()}/revert", null)).ProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Rebuild_RunningMachine_FreshDiskFromAnotherImageAndRunningAgain()
+    {
+        var first = await MakeImageAsync(64);
+        var second = await MakeImageAsync(96);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{first.ImageId}}"}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var id = created.GetProperty("id").GetString()!;
+        var uuid = created.GetProperty("domainUuid").GetString()!;
+        Assert.Equal(first.ImageId.ToString(), created.GetProperty("imageId").GetString());
+        var overlay = $"/var/lib/{portal.Pool}/{uuid}.qcow2";
+        using (var snap = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/snapshots", """{"name":"old"}"""))
+            Assert.Equal(HttpStatusCode.Created, snap.StatusCode);
+
+        using var rebuilt = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/rebuild", $$"""{"imageId":"{{second.ImageId}}"}""");
+        var body = await rebuilt.JsonAsync(HttpStatusCode.OK);
+        Assert.Equal("running", body.GetProperty("state").GetString());
+        Assert.Equal(second.ImageId.ToString(), body.GetProperty("imageId").GetString());
+        Assert.Equal("running", await Virsh.DomStateAsync(uuid));
+        var info = await RunAsync("qemu-img", "info", "-U", overlay);
+        Assert.Contains($"base-{second.Sha256}", info, StringComparison.Ordinal);
+        Assert.Empty((await (await portal.Admin.GetAsync($"/api/v1/machines/{id}/snapshots")).JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        var (_, libvirtList, _) = await Virsh.RunAsync("snapshot-list", uuid, "--name");
+        Assert.True(string.IsNullOrWhiteSpace(libvirtList), libvirtList);
+
+        await (await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/rebuild", $$"""{"imageId":"{{Guid.NewGuid()}}"}""")).ValidationProblemAsync("imageId");
+    }
 }

@@ -33,6 +33,8 @@ public interface IMachineStore
     Task DeleteAsync(Guid id, CancellationToken ct);
     /// <summary>Renames if the machine still has <paramref name="from"/>; a name taken in the tenant is a <see cref="ConflictException"/>.</summary>
     Task<bool> RenameAsync(Guid id, string from, string to, CancellationToken ct);
+    /// <summary>Records the image the machine's disk was (re)made from; false when the machine is gone.</summary>
+    Task<bool> SetImageAsync(Guid id, Guid? imageId, CancellationToken ct);
     /// <summary>
     /// Sets a new size if the machine is still in <paramref name="state"/> with the old size, moving its quota charge in the
     /// same transaction; with <paramref name="checkQuota"/> the growth and the per-machine caps are checked first

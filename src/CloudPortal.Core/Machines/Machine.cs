@@ -17,6 +17,8 @@ public sealed record Machine
     public DateTimeOffset UpdatedAt { get; init; }
     /// <summary>The placement group the machine joins at create (recorded with it, in the same transaction); not read back.</summary>
     public Guid? PlacementGroupId { get; init; }
+    /// <summary>The image its root disk was made from (null: diskless); an image in use cannot be deleted.</summary>
+    public Guid? ImageId { get; init; }
 }
 
 /// <summary>

@@ -127,6 +127,7 @@ public sealed partial class MachineService(
                 CreatedAt = now,
                 UpdatedAt = now,
                 PlacementGroupId = request.PlacementGroupId,
+                ImageId = rootImage?.ImageId,
             };
             operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
             // Reserves the defined and the running part: the machine is created to run.

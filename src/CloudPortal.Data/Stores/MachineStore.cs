@@ -13,7 +13,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     private const string Columns = """
         id AS Id, name AS Name, tenant_id AS TenantId, owner_id AS OwnerId, host_id AS HostId, state AS State,
         vcpus AS Vcpus, memory_mib AS MemoryMiB, domain_uuid AS DomainUuid, last_error AS LastError,
-        created_at AS CreatedAt, updated_at AS UpdatedAt,
+        created_at AS CreatedAt, updated_at AS UpdatedAt, image_id AS ImageId,
         (SELECT pg.group_id FROM machine_placement_groups pg WHERE pg.machine_id = machines.id) AS PlacementGroupId
         """;
 
@@ -31,13 +31,13 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
                 await QuotaLedger.ReserveAsync(connection, transaction, operation.Id, machine.TenantId, machine.Id,
                     ReservationKinds.Create, reservation, size, ct);
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO machines (id, name, tenant_id, owner_id, host_id, state, vcpus, memory_mib, domain_uuid, last_error, created_at, updated_at)
-                VALUES (@Id, @Name, @TenantId, @OwnerId, @HostId, @State, @Vcpus, @MemoryMiB, @DomainUuid, @LastError, @CreatedAt, @UpdatedAt)
+                INSERT INTO machines (id, name, tenant_id, owner_id, host_id, state, vcpus, memory_mib, domain_uuid, last_error, created_at, updated_at, image_id)
+                VALUES (@Id, @Name, @TenantId, @OwnerId, @HostId, @State, @Vcpus, @MemoryMiB, @DomainUuid, @LastError, @CreatedAt, @UpdatedAt, @ImageId)
                 """,
                 new
                 {
                     machine.Id, machine.Name, machine.TenantId, machine.OwnerId, machine.HostId,
-                    State = machine.State.ToContractName(), machine.Vcpus, machine.MemoryMiB, machine.DomainUuid,
+                    State = machine.State.ToContractName(), machine.Vcpus, machine.MemoryMiB, machine.DomainUuid, machine.ImageId,
                     machine.LastError, machine.CreatedAt, machine.UpdatedAt,
                 }, transaction, cancellationToken: ct));
             // In the create's transaction: a group deleted meanwhile fails the create rather than leaving a stray member.
@@ -214,6 +214,13 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, release.Negate(), ct);
         }
         await transaction.CommitAsync(ct);
+    }
+
+    public async Task<bool> SetImageAsync(Guid id, Guid? imageId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE machines SET image_id = @imageId, updated_at = @now WHERE id = @id", new { id, imageId, now = Clock.Now() }, cancellationToken: ct)) == 1;
     }
 
     public async Task<bool> RenameAsync(Guid id, string from, string to, CancellationToken ct)

@@ -47,6 +47,7 @@ public static class ApiExtensions
         Volumes.VolumeEndpoints.MapVolumeEndpoints(api);
         api.MapSnapshotEndpoints();
         api.MapTemplateEndpoints();
+        api.MapRebuildEndpoints();
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

@@ -56,3 +56,23 @@ public static class SnapshotEndpoints
         return api;
     }
 }
+
+public sealed record RebuildDto(Guid? ImageId);
+
+public static class RebuildEndpoints
+{
+    public static RouteGroupBuilder MapRebuildEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/machines/{id:guid}/rebuild", async (Guid id, RebuildDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+            MachineDto.From(await service.RebuildAsync(user.ToCaller(), id, body?.ImageId, ct)))
+        .WithTags("Machines")
+        .WithSummary("Rebuild the machine's disk from an image (its own by default, or imageId): same id, name, size, NICs and cloud-init seed; " +
+            "a running machine is powered off and started again; its snapshots are dropped with the old disk.")
+        .Produces<MachineDto>()
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+        return api;
+    }
+}

@@ -157,6 +157,20 @@ public sealed partial class MachineDetail
         });
     }
 
+    private async Task RebuildAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"Rebuild {_machine!.Name}",
+            $"Replace the machine's disk with a fresh one from its image? Everything on the disk and all {(_machine.State == MachineState.Running ? "running work and " : "")}snapshots are lost; " +
+            "the name, size, network and cloud-init stay.", yesText: "Rebuild", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await RunAsync(async () =>
+        {
+            var rebuilt = await MachineService.RebuildAsync(_caller, Id, null, _disposed.Token);
+            Snackbar.Add($"'{rebuilt.Name}' rebuilt; it is {rebuilt.State.ToContractName()}.", Severity.Success);
+        });
+    }
+
     private async Task CaptureAsync()
     {
         var name = await PromptDialog.AskAsync(Dialogs, $"Capture {_machine!.Name}", "Name of the new private image", $"{_machine.Name}-image", "Capture");
