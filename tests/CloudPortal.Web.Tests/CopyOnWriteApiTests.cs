@@ -267,4 +267,41 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
 
         await (await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/rebuild", $$"""{"imageId":"{{Guid.NewGuid()}}"}""")).ValidationProblemAsync("imageId");
     }
+
+    [Fact]
+    public async Task Clone_StoppedMachine_NewMachineOnTheSameHostWithACopyOfItsDisk()
+    {
+        var image = await MakeImageAsync(64);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var id = created.GetProperty("id").GetString()!;
+        var sourceOverlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
+
+        var cloneName = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using (var running = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{cloneName}}"}"""))
+            Assert.Contains("running", (await running.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        await portal.Admin.ActAsync(id, "poweroff");
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 5 2M 1M", sourceOverlay);
+
+        using var cloned = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{cloneName}}"}""");
+        var clone = await cloned.JsonAsync(HttpStatusCode.Accepted);
+        var operation = await portal.Admin.WaitOperationAsync(clone.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(operation.GetProperty("state").GetString() == "succeeded", $"clone failed: {operation}");
+        Assert.Equal(created.GetProperty("hostId").GetString(), clone.GetProperty("hostId").GetString());
+        Assert.Equal(image.ImageId.ToString(), clone.GetProperty("imageId").GetString());
+        var cloneUuid = clone.GetProperty("domainUuid").GetString()!;
+        Assert.Equal("running", await Virsh.DomStateAsync(cloneUuid));
+        var cloneOverlay = $"/var/lib/{portal.Pool}/{cloneUuid}.qcow2";
+        // Its own full copy: the machine's write and the image's bytes both, and no backing file.
+        Assert.DoesNotContain("backing file", await RunAsync("qemu-img", "info", "-U", cloneOverlay));
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 5 2M 1M", cloneOverlay);
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 3 0 1M", cloneOverlay);
+        Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
+        using (var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
+            await fromSnapshot.ValidationProblemAsync("snapshotId");
+    }
 }

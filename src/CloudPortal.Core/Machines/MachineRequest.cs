@@ -10,6 +10,12 @@ public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IR
 {
     /// <summary>What the guest gets in its NoCloud seed at first boot; null for no seed.</summary>
     public MachineCloudInit? CloudInit { get; init; }
+
+    /// <summary>A clone: the stopped machine whose disk the new one gets a copy of (on the same host).</summary>
+    internal Machine? CloneOf { get; init; }
+
+    /// <summary>Held on the clone's source until its disk is copied, so it cannot start meanwhile.</summary>
+    internal IDisposable? CloneClaim { get; init; }
 }
 
 /// <summary>

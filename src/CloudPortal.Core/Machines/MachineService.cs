@@ -105,7 +105,10 @@ public sealed partial class MachineService(
         Machine machine;
         Operation operation;
         PlacementExplanation explanation;
-        var placementRequest = new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels) { Group = group };
+        var placementRequest = new PlacementRequest(caller.TenantId, valid.Vcpus, valid.MemoryMiB, valid.Labels)
+        {
+            Group = group, PinnedHost = request.CloneOf?.HostId,
+        };
         try
         {
             // A strict anti-affinity group already holding a machine per host the tenant may use is refused with the
@@ -127,7 +130,7 @@ public sealed partial class MachineService(
                 CreatedAt = now,
                 UpdatedAt = now,
                 PlacementGroupId = request.PlacementGroupId,
-                ImageId = rootImage?.ImageId,
+                ImageId = rootImage?.ImageId ?? request.CloneOf?.ImageId,
             };
             operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
             // Reserves the defined and the running part: the machine is created to run.
@@ -164,7 +167,8 @@ public sealed partial class MachineService(
         }
         events.Publish(machine);
         var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
-        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes, seed));
+        executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes, seed,
+            request.CloneOf, request.CloneClaim));
         return (machine, operation);
     }
 
@@ -325,7 +329,7 @@ public sealed partial class MachineService(
     };
 
     private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct,
-        ImageContent? rootImage = null, long diskBytes = 0, CloudInit.CloudInitSeed? seed = null)
+        ImageContent? rootImage = null, long diskBytes = 0, CloudInit.CloudInitSeed? seed = null, Machine? cloneOf = null, IDisposable? cloneClaim = null)
     {
         var dropped = new HashSet<Guid>();
         try
@@ -351,6 +355,15 @@ public sealed partial class MachineService(
                         // went away is not reachable to remove now.
                         await operations.RecordStepAsync(operationId, "disk", "started", 8, rootImage.Sha256, ct);
                         var path = await disks!.CreateOverlayAsync(machine.HostId, machine.DomainUuid, rootImage, diskBytes, ct);
+                        rootDisk = new MachineDisk(path);
+                        await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);
+                    }
+                    else if (cloneOf is not null)
+                    {
+                        // A full copy of the source's disk (flattened by qemu-img convert); the source may start again after it.
+                        await operations.RecordStepAsync(operationId, "disk", "started", 8, $"copy of machine {cloneOf.Name}'s disk", ct);
+                        var path = await disks!.CloneDiskAsync(machine.HostId, cloneOf.DomainUuid, machine.DomainUuid, ct);
+                        cloneClaim?.Dispose();
                         rootDisk = new MachineDisk(path);
                         await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);
                     }
@@ -398,6 +411,10 @@ public sealed partial class MachineService(
             var message = Describe(ex);
             log.LogWarning("Creating machine {Name} failed: {Message}; rolling back", machine.Name, message);
             await RollBackCreateAsync(machine, operationId, message, ct);
+        }
+        finally
+        {
+            cloneClaim?.Dispose();
         }
     }
 

@@ -13,4 +13,7 @@ public sealed record PlacementRequest(Guid TenantId, int Vcpus, int MemoryMiB, I
 
     /// <summary>Hosts that dropped while this machine was being placed on them: the choice is re-run without them.</summary>
     public IReadOnlySet<Guid>? DroppedHosts { get; init; }
+
+    /// <summary>The only host the machine may go to (a clone: its source's disk is there); null for any.</summary>
+    public Guid? PinnedHost { get; init; }
 }

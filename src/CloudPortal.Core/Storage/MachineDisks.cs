@@ -87,6 +87,34 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
         }
     }
 
+    /// <summary>
+    /// A new machine's disk as a full copy of another's (libvirt copies it with qemu-img convert, which reads through
+    /// the backing image): the clone shares nothing with its source. Replaces a leftover of an interrupted attempt.
+    /// </summary>
+    public async Task<string> CloneDiskAsync(Guid hostId, Guid sourceDomainUuid, Guid domainUuid, CancellationToken ct)
+    {
+        var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            return await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = EnsurePortalPool(connection);
+                using var source = pool.LookupVolumeByName(OverlayName(sourceDomainUuid))
+                    ?? throw new ConflictException("The source machine's disk is missing from its host's pool.");
+                using (var leftover = pool.LookupVolumeByName(OverlayName(domainUuid)))
+                    leftover?.Delete();
+                var capacity = (long)source.GetInfo().CapacityBytes;
+                using var copy = pool.CreateVolumeFrom(StorageXmlBuilder.Volume(new VolumeSpec(OverlayName(domainUuid), ImageFormat.Qcow2, capacity)), source);
+                return copy.GetPath();
+            }, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     /// <summary>Removes the machine's overlay, then every base in the pool that no overlay uses any more.</summary>
     /// <returns>Whether an overlay existed.</returns>
     public async Task<bool> RemoveOverlayAsync(Guid hostId, Guid domainUuid, CancellationToken ct)

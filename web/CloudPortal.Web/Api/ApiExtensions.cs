@@ -48,6 +48,7 @@ public static class ApiExtensions
         api.MapSnapshotEndpoints();
         api.MapTemplateEndpoints();
         api.MapRebuildEndpoints();
+        api.MapCloneEndpoints();
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

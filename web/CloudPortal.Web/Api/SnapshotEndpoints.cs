@@ -76,3 +76,26 @@ public static class RebuildEndpoints
         return api;
     }
 }
+
+public sealed record CloneDto(string? Name, Guid? SnapshotId);
+
+public static class CloneEndpoints
+{
+    public static RouteGroupBuilder MapCloneEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/machines/{id:guid}/clone", async (Guid id, CloneDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+        {
+            var (machine, operation) = await service.CloneAsync(user.ToCaller(), id, body?.Name, body?.SnapshotId, ct);
+            return Results.Accepted($"/api/v1/operations/{operation.Id}", MachineDto.From(machine, operation.Id));
+        })
+        .WithTags("Machines")
+        .WithSummary("Clone a stopped machine: a new machine (name) of the same size, network and security group on the same host, with a full " +
+            "copy of its disk; 202 with the new machine and its create operation, as a create.")
+        .Produces<MachineDto>(StatusCodes.Status202Accepted)
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+        return api;
+    }
+}

@@ -157,6 +157,19 @@ public sealed partial class MachineDetail
         });
     }
 
+    private async Task CloneAsync()
+    {
+        var name = await PromptDialog.AskAsync(Dialogs, $"Clone {_machine!.Name}", "Name of the new machine", $"{_machine.Name}-clone", "Clone");
+        if (name is null)
+            return;
+        await RunAsync(async () =>
+        {
+            var (clone, _) = await MachineService.CloneAsync(_caller, Id, name, null, _disposed.Token);
+            Snackbar.Add($"Cloning '{_machine.Name}' as '{clone.Name}'.", Severity.Info);
+            Navigation.NavigateTo($"/machines/{clone.Id}");
+        });
+    }
+
     private async Task RebuildAsync()
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync($"Rebuild {_machine!.Name}",
