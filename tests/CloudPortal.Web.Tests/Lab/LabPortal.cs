@@ -118,7 +118,7 @@ public sealed class LabPortal : IAsyncLifetime
     private static List<string> Lines(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 
-    private static async Task LabAsync(params string[] args)
+    internal static async Task LabAsync(params string[] args)
     {
         var script = Path.Combine(RepoRoot(), "scripts", "lab");
         var (code, output, error) = await RunAsync(script, args, TimeSpan.FromSeconds(120));
