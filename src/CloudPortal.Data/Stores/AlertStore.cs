@@ -1,4 +1,3 @@
-using System.Text;
 using CloudPortal.Core.Alerts;
 using CloudPortal.Core.Common;
 using Dapper;
@@ -66,7 +65,7 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
     /// <summary>By name then id; the cursor is the (id, name) of the last row of the previous page.</summary>
     public async Task<Page<AlertRule>> ListRulesAsync(Guid? tenantId, PageRequest page, CancellationToken ct)
     {
-        var (afterName, afterId) = DecodeCursor(page.Cursor);
+        var (afterName, afterId) = KeysetCursor.Decode(page.Cursor);
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<AlertRule>(new CommandDefinition($"""
             SELECT {RuleColumns} FROM alert_rules
@@ -79,7 +78,7 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = Encode($"{rows[^1].Id}|{rows[^1].Name}");
+            next = KeysetCursor.Encode(rows[^1].Id, rows[^1].Name);
         }
         return new Page<AlertRule>(rows, next);
     }
@@ -119,7 +118,7 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
     /// <summary>Newest first; the cursor is the (id, fired_at) of the last row of the previous page.</summary>
     public async Task<Page<Alert>> ListAlertsAsync(Guid? tenantId, string? state, PageRequest page, CancellationToken ct)
     {
-        var (afterFired, afterId) = DecodeCursor(page.Cursor);
+        var (afterFired, afterId) = KeysetCursor.Decode(page.Cursor);
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Alert>(new CommandDefinition($"""
             SELECT {AlertColumns} FROM alerts
@@ -133,7 +132,7 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = Encode($"{rows[^1].Id}|{DapperTypeHandlers.Text(rows[^1].FiredAt)}");
+            next = KeysetCursor.Encode(rows[^1].Id, DapperTypeHandlers.Text(rows[^1].FiredAt));
         }
         return new Page<Alert>(rows, next);
     }
@@ -192,24 +191,5 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE alert_webhooks SET last_status = @status, last_attempt_at = @at WHERE tenant_id = @tenantId",
             new { tenantId, status, at }, cancellationToken: ct));
-    }
-
-    private static string Encode(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
-
-    private static (string? Key, string? Id) DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-            return (null, null);
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            var bar = text.IndexOf('|');
-            if (bar > 0 && Guid.TryParse(text[..bar], out var id))
-                return (text[(bar + 1)..], id.ToString("D"));
-        }
-        catch (FormatException)
-        {
-        }
-        throw ValidationFailedException.For("cursor", "cursor is not one this API handed out.");
     }
 }

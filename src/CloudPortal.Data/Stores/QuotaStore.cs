@@ -217,15 +217,22 @@ internal static class QuotaLedger
             FROM quota_reservations WHERE tenant_id = @tenantId
             """, new { tenantId }, transaction, cancellationToken: ct));
 
+    /// <summary>Throws <see cref="QuotaExceededException"/> unless limit ≥ usage + reservations + request for every resource (and the per-machine caps for <paramref name="size"/>).</summary>
+    public static async Task EnsureFitsAsync(DbConnection connection, DbTransaction transaction, Guid tenantId, QuotaAmounts request, MachineSize? size,
+        CancellationToken ct)
+    {
+        var (limits, _) = await LimitsAsync(connection, transaction, tenantId, ct);
+        var used = await UsageAsync(connection, transaction, tenantId, ct) + await ReservedAsync(connection, transaction, tenantId, ct);
+        var violations = QuotaRules.Violations(limits, used, request, size);
+        if (violations.Count > 0)
+            throw new QuotaExceededException(violations);
+    }
+
     /// <summary>Checks limit ≥ usage + reservations + request for every resource, then records the reservation. The transaction must hold the write lock.</summary>
     public static async Task ReserveAsync(DbConnection connection, DbTransaction transaction, Guid reservationId, Guid tenantId, Guid? machineId,
         string kind, QuotaAmounts amounts, MachineSize? size, CancellationToken ct)
     {
-        var (limits, _) = await LimitsAsync(connection, transaction, tenantId, ct);
-        var used = await UsageAsync(connection, transaction, tenantId, ct) + await ReservedAsync(connection, transaction, tenantId, ct);
-        var violations = QuotaRules.Violations(limits, used, amounts, size);
-        if (violations.Count > 0)
-            throw new QuotaExceededException(violations);
+        await EnsureFitsAsync(connection, transaction, tenantId, amounts, size, ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO quota_reservations (id, tenant_id, machine_id, kind, machines, vcpus, memory_mib, disk_gib, volumes, snapshots,
                 networks, images, running_vcpus, running_memory_mib, created_at)

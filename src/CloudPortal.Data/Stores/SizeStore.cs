@@ -1,4 +1,3 @@
-using System.Text;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Sizes;
 using Dapper;
@@ -45,7 +44,7 @@ public sealed class SizeStore(SqliteDatabase database) : ISizeStore
     /// <summary>By name then id; the cursor is the (name, id) of the last row of the previous page.</summary>
     public async Task<Page<Size>> ListAsync(Guid? tenantId, PageRequest page, CancellationToken ct)
     {
-        var (afterName, afterId) = DecodeCursor(page.Cursor);
+        var (afterName, afterId) = KeysetCursor.Decode(page.Cursor);
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Size>(new CommandDefinition($"""
             SELECT {Columns} FROM sizes
@@ -58,7 +57,7 @@ public sealed class SizeStore(SqliteDatabase database) : ISizeStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rows[^1].Id}|{rows[^1].Name}"));
+            next = KeysetCursor.Encode(rows[^1].Id, rows[^1].Name);
         }
         return new Page<Size>(rows, next);
     }
@@ -67,22 +66,5 @@ public sealed class SizeStore(SqliteDatabase database) : ISizeStore
     {
         await using var connection = await database.OpenForWriteAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition("DELETE FROM sizes WHERE id = @id", new { id }, cancellationToken: ct)) == 1;
-    }
-
-    private static (string? Name, string? Id) DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-            return (null, null);
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            var bar = text.IndexOf('|');
-            if (bar > 0 && Guid.TryParse(text[..bar], out var id))
-                return (text[(bar + 1)..], id.ToString("D"));
-        }
-        catch (FormatException)
-        {
-        }
-        throw ValidationFailedException.For("cursor", "cursor is not one this API handed out.");
     }
 }

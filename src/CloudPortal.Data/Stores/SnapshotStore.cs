@@ -20,12 +20,7 @@ public sealed class SnapshotStore(SqliteDatabase database) : ISnapshotStore
     {
         await using var connection = await database.OpenForWriteAsync(ct);
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
-        var (limits, _) = await QuotaLedger.LimitsAsync(connection, transaction, snapshot.TenantId, ct);
-        var used = await QuotaLedger.UsageAsync(connection, transaction, snapshot.TenantId, ct)
-            + await QuotaLedger.ReservedAsync(connection, transaction, snapshot.TenantId, ct);
-        var violations = QuotaRules.Violations(limits, used, One, null);
-        if (violations.Count > 0)
-            throw new QuotaExceededException(violations);
+        await QuotaLedger.EnsureFitsAsync(connection, transaction, snapshot.TenantId, One, null, ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Quotas;
 using CloudPortal.Core.Volumes;
@@ -20,12 +19,7 @@ public sealed class VolumeStore(SqliteDatabase database) : IVolumeStore
         await using var connection = await database.OpenForWriteAsync(ct);
         // Immediate: two creates of one tenant check the quota one after the other.
         await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
-        var (limits, _) = await QuotaLedger.LimitsAsync(connection, transaction, volume.TenantId, ct);
-        var used = await QuotaLedger.UsageAsync(connection, transaction, volume.TenantId, ct)
-            + await QuotaLedger.ReservedAsync(connection, transaction, volume.TenantId, ct);
-        var violations = QuotaRules.Violations(limits, used, Volume.ChargeOf(volume.SizeGiB), null);
-        if (violations.Count > 0)
-            throw new QuotaExceededException(violations);
+        await QuotaLedger.EnsureFitsAsync(connection, transaction, volume.TenantId, Volume.ChargeOf(volume.SizeGiB), null, ct);
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -51,7 +45,7 @@ public sealed class VolumeStore(SqliteDatabase database) : IVolumeStore
     /// <summary>By name then id; the cursor is the (id, name) of the last row of the previous page.</summary>
     public async Task<Page<Volume>> ListAsync(Guid? tenantId, PageRequest page, CancellationToken ct)
     {
-        var (afterName, afterId) = DecodeCursor(page.Cursor);
+        var (afterName, afterId) = KeysetCursor.Decode(page.Cursor);
         var filter = string.IsNullOrWhiteSpace(page.Filter) ? null : "%" + page.Filter.Trim().Replace("%", "").Replace("_", "") + "%";
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Volume>(new CommandDefinition($"""
@@ -66,7 +60,7 @@ public sealed class VolumeStore(SqliteDatabase database) : IVolumeStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{rows[^1].Id}|{rows[^1].Name}"));
+            next = KeysetCursor.Encode(rows[^1].Id, rows[^1].Name);
         }
         return new Page<Volume>(rows, next);
     }
@@ -103,12 +97,7 @@ public sealed class VolumeStore(SqliteDatabase database) : IVolumeStore
         if (tenantId is null)
             return false;
         var growth = new QuotaAmounts { DiskGiB = toGiB - fromGiB };
-        var (limits, _) = await QuotaLedger.LimitsAsync(connection, transaction, tenantId.Value, ct);
-        var used = await QuotaLedger.UsageAsync(connection, transaction, tenantId.Value, ct)
-            + await QuotaLedger.ReservedAsync(connection, transaction, tenantId.Value, ct);
-        var violations = QuotaRules.Violations(limits, used, growth, null);
-        if (violations.Count > 0)
-            throw new QuotaExceededException(violations);
+        await QuotaLedger.EnsureFitsAsync(connection, transaction, tenantId.Value, growth, null, ct);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE volumes SET size_gib = @toGiB, updated_at = @now WHERE id = @id", new { id, toGiB, now = Clock.Now() }, transaction, cancellationToken: ct));
         await QuotaLedger.AddUsageAsync(connection, transaction, tenantId.Value, growth, ct);
@@ -135,21 +124,4 @@ public sealed class VolumeStore(SqliteDatabase database) : IVolumeStore
         connection.QuerySingleAsync<QuotaAmounts>(new CommandDefinition("""
             SELECT count(*) AS Volumes, coalesce(sum(size_gib), 0) AS DiskGiB FROM volumes WHERE tenant_id = @tenantId
             """, new { tenantId }, transaction, cancellationToken: ct));
-
-    private static (string? Name, string? Id) DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-            return (null, null);
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            var bar = text.IndexOf('|');
-            if (bar > 0 && Guid.TryParse(text[..bar], out var id))
-                return (text[(bar + 1)..], id.ToString("D"));
-        }
-        catch (FormatException)
-        {
-        }
-        throw ValidationFailedException.For("cursor", "cursor is not one this API handed out.");
-    }
 }
