@@ -304,4 +304,27 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         using (var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
             await fromSnapshot.ValidationProblemAsync("snapshotId");
     }
+
+    [Fact]
+    public async Task GrowDisk_RunningThenStopped_GrowsTheOverlayAndNeverShrinks()
+    {
+        var image = await MakeImageAsync(64);
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}","diskGiB":1}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var id = created.GetProperty("id").GetString()!;
+        var overlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
+
+        using (var live = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/grow-disk", """{"sizeGiB":2}"""))
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Contains("virtual size: 2 GiB", await RunAsync("qemu-img", "info", "-U", overlay), StringComparison.Ordinal);
+        await portal.Admin.ActAsync(id, "poweroff");
+        using (var stopped = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/grow-disk", """{"sizeGiB":3}"""))
+            Assert.Equal(HttpStatusCode.OK, stopped.StatusCode);
+        Assert.Contains("virtual size: 3 GiB", await RunAsync("qemu-img", "info", "-U", overlay), StringComparison.Ordinal);
+        await (await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/grow-disk", """{"sizeGiB":2}""")).ValidationProblemAsync("sizeGiB");
+    }
 }

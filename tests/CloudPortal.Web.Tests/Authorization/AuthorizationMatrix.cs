@@ -181,6 +181,7 @@ public static class AuthorizationMatrix
         new("DELETE api/v1/machines/{id:guid}/snapshots/{sid:guid}", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine,sid=snapshot", Destroys: "sid"),
         new("POST api/v1/machines/{id:guid}/rebuild", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: "{}"),
         new("POST api/v1/machines/{id:guid}/clone", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"name":"{name}"}"""),
+        new("POST api/v1/machines/{id:guid}/grow-disk", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"sizeGiB":2}"""),
         new("POST api/v1/machines/{id:guid}/capture", Access.TenantScoped, Changers, OnlyAdminSeesOthers, Resources: "id=machine", Body: """{"name":"{name}"}"""),
         new("GET api/v1/machines/{id:guid}/volumes", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Alerts: rules are the tenant's (host rules, tenant-less, only administrators make); the webhook is its administrators'.

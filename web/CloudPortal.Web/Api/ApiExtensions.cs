@@ -49,6 +49,7 @@ public static class ApiExtensions
         api.MapTemplateEndpoints();
         api.MapRebuildEndpoints();
         api.MapCloneEndpoints();
+        api.MapGrowDiskEndpoints();
         Consoles.ConsoleExtensions.MapConsoleEndpoints(api);
         return app;
     }

@@ -99,3 +99,22 @@ public static class CloneEndpoints
         return api;
     }
 }
+
+public sealed record GrowDiskDto(int? SizeGiB);
+
+public static class GrowDiskEndpoints
+{
+    public static RouteGroupBuilder MapGrowDiskEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/machines/{id:guid}/grow-disk", async (Guid id, GrowDiskDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+            MachineDto.From(await service.GrowDiskAsync(user.ToCaller(), id, body?.SizeGiB, ct)))
+        .WithTags("Machines")
+        .WithSummary("Grow the machine's root disk to sizeGiB (never shrink; within the per-machine disk cap): a running guest sees it at once.")
+        .Produces<MachineDto>()
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+        return api;
+    }
+}

@@ -157,6 +157,25 @@ public sealed partial class MachineDetail
         });
     }
 
+    private async Task GrowDiskAsync()
+    {
+        var current = await MachineService.RootDiskGiBAsync(_caller, Id, _disposed.Token);
+        var answer = await PromptDialog.AskAsync(Dialogs, $"Grow the disk of {_machine!.Name}", $"New size in GiB (now {current} GiB; disks only grow)",
+            ((current ?? 0) + 1).ToString(), "Grow");
+        if (answer is null)
+            return;
+        if (!int.TryParse(answer, out var size))
+        {
+            Snackbar.Add("The size must be a whole number of GiB.", Severity.Error);
+            return;
+        }
+        await RunAsync(async () =>
+        {
+            await MachineService.GrowDiskAsync(_caller, Id, size, _disposed.Token);
+            Snackbar.Add($"The disk of '{_machine.Name}' is now {size} GiB; grow the filesystem in the guest to use it.", Severity.Success);
+        });
+    }
+
     private async Task CloneAsync()
     {
         var name = await PromptDialog.AskAsync(Dialogs, $"Clone {_machine!.Name}", "Name of the new machine", $"{_machine.Name}-clone", "Clone");
