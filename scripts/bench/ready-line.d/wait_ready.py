@@ -52,7 +52,9 @@ try:
         if not chunk:
             break
         seen += chunk
-        for line in seen.decode("utf-8", "replace").splitlines():
+        # Complete lines only: the time is taken when the whole ready line has arrived.
+        text = seen.decode("utf-8", "replace")
+        for line in text[:text.rfind("\n") + 1].splitlines():
             if ready.search(line):
                 found = (int(time.time() * 1000), line[line.index("CLOUDPORTAL-READY"):].strip())
                 break
