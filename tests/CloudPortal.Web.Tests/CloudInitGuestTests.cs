@@ -178,6 +178,33 @@ public sealed class CloudInitGuestTests(GuestBootPortal portal) : IClassFixture<
     }
 
     [Fact]
+    public async Task CreateMachine_UserDataOverTheLimit_Returns400ForUserDataAndCreatesNothing()
+    {
+        var image = await GuestImage.GetAsync();
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent(PortalApi.UniqueName("cpw-tiny")), "name");
+        form.Add(new StreamContent(File.OpenRead(image)), "file", "cloudportal-tiny.qcow2");
+        using var upload = await Admin.PostAsync("/api/v1/images", form);
+        var imageId = (await upload.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetString();
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        try
+        {
+            var userData = "#!/bin/sh\n" + new string('x', CloudPortal.Core.CloudInit.CloudInitSeedRules.MaxUserDataBytes);
+            using var response = await Admin.PostAsJsonAsync("/api/v1/machines", new { name, vcpus = 1, memoryMiB = 64, imageId, userData });
+            await response.ValidationProblemAsync("userData");
+            var machines = (await (await Admin.GetAsync($"/api/v1/machines?filter={name}")).JsonAsync(HttpStatusCode.OK)).GetProperty("items");
+            Assert.DoesNotContain(machines.EnumerateArray(), m => m.GetProperty("name").GetString() == name);
+            // Refused before anything reached the host: no seed volume in the portal's pool (the pool may not exist yet).
+            var poolPath = $"/var/lib/{portal.Pool}";
+            Assert.True(!Directory.Exists(poolPath) || Directory.GetFiles(poolPath, "seed-*.iso").Length == 0, "no seed volume was left");
+        }
+        finally
+        {
+            using (await Admin.DeleteAsync($"/api/v1/images/{imageId}")) { }
+        }
+    }
+
+    [Fact]
     public async Task CreateMachine_CloudInitWithoutImage_Returns400ForImageId()
     {
         using var response = await Admin.PostAsJsonAsync("/api/v1/machines", new { name = PortalApi.UniqueName("cpw"), vcpus = 1, memoryMiB = 64, hostname = "web-1" });

@@ -246,6 +246,11 @@ public static class AuthorizationMatrix
         new("POST api/v1/account/ssh-keys", Access.Self, All,
             Body: """{"name":"{name}","publicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3mJoflaD+o+dsTSudGyG75RRNus1tTIFhoxbCXWzz+ {name}"}"""),
         new("DELETE api/v1/account/ssh-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=sshkey", Destroys: "id"),
+        new("GET api/v1/ssh-keys", Access.Self, All),
+        // Another key than the profile path's rule: a profile takes each key once.
+        new("POST api/v1/ssh-keys", Access.Self, All,
+            Body: """{"name":"{name}","publicKey":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMwOnamo+31+42VfZ0uhlJJNq+1MwvK5EqkKdkazXtDB {name}"}"""),
+        new("DELETE api/v1/ssh-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=sshkey", Destroys: "id"),
         new("DELETE api/v1/account/api-keys/{id:guid}", Access.Self, All, "404 404 404 404", Resources: "id=apikey", Destroys: "id"),
 
         // Audit log: admins all, tenant-admins their tenant's.

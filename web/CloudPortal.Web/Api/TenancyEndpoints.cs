@@ -104,21 +104,28 @@ public static class TenancyEndpoints
             await service.RevokeApiKeyAsync(user.ToCaller(), id, ct);
             return Results.NoContent();
         }).WithSummary("Revoke one of the caller's API keys.");
-        account.MapGet("/ssh-keys", async (ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
+        // Keys belong to the user: the profile's path, and the short one of the task list; both are the same handlers.
+        MapSshKeys(account.MapGroup("/ssh-keys"), "/api/v1/account/ssh-keys");
+        MapSshKeys(api.MapGroup("/ssh-keys").WithTags("Account"), "/api/v1/ssh-keys");
+        return api;
+    }
+
+    private static void MapSshKeys(RouteGroupBuilder keys, string location)
+    {
+        keys.MapGet("/", async (ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
             new PageDto<SshKeyDto>((await service.ListAsync(user.ToCaller(), ct)).Select(SshKeyDto.From).ToList(), null))
             .WithSummary("The SSH public keys in the caller's profile, offered at machine create.");
-        account.MapPost("/ssh-keys", async (SshKeyCreateDto? body, ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
+        keys.MapPost("/", async (SshKeyCreateDto? body, ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
         {
             var key = await service.AddAsync(user.ToCaller(), body?.Name, body?.PublicKey, ct);
-            return Results.Created($"/api/v1/account/ssh-keys/{key.Id}", SshKeyDto.From(key));
+            return Results.Created($"{location}/{key.Id}", SshKeyDto.From(key));
         }).WithSummary("Add an SSH public key (an OpenSSH line: type, base64, comment) to the caller's profile; the answer has its SHA256 fingerprint.")
             .Produces<SshKeyDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
-        account.MapDelete("/ssh-keys/{id:guid}", async (Guid id, ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
+        keys.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, CloudPortal.Core.CloudInit.SshKeyService service, CancellationToken ct) =>
         {
             await service.DeleteAsync(user.ToCaller(), id, ct);
             return Results.NoContent();
         }).WithSummary("Remove an SSH key from the caller's profile (machines that have it keep it).");
-        return api;
     }
 }
 
