@@ -164,6 +164,20 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         // Something of the machine's own on top of the image, so the capture is more than the base.
         await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 7 4M 1M", overlay);
 
+        // The same disk flattened by hand: a capture must publish exactly these bytes.
+        var byHand = Path.Combine(Path.GetTempPath(), $"cpv-capture-{Guid.NewGuid():N}.qcow2");
+        string expectedSha256;
+        try
+        {
+            await RunAsync("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "qcow2", overlay, byHand);
+            await using var file = File.OpenRead(byHand);
+            expectedSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
+        }
+        finally
+        {
+            File.Delete(byHand);
+        }
+
         var images = portal.Factory.Services.GetRequiredService<ImageCatalogue>();
         var captured = new List<(string Sha256, string Detail)>();
         foreach (var imageName in new[] { PortalApi.UniqueName("cap"), PortalApi.UniqueName("cap") })
@@ -184,6 +198,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
             await RunAsync("qemu-img", "compare", "-f", "qcow2", "-F", "qcow2", overlay, content.BlobPath);
             captured.Add((published.GetProperty("sha256").GetString()!, done.GetRawText()));
         }
+        Assert.Equal(expectedSha256, captured[0].Sha256);
         Assert.Equal(captured[0].Sha256, captured[1].Sha256);
         Assert.Empty(Directory.GetFiles($"/var/lib/{portal.Pool}", "capture-*"));
     }

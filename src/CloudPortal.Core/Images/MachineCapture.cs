@@ -68,7 +68,10 @@ public sealed class MachineCapture(MachineService machines, IOperationStore oper
                 using (var leftover = pool.LookupVolumeByName(volumeName))
                     leftover?.Delete();
                 var capacity = (long)source.GetInfo().CapacityBytes;
-                using var copy = pool.CreateVolumeFrom(StorageXmlBuilder.Volume(new VolumeSpec(volumeName, ImageFormat.Qcow2, capacity)), source);
+                // v3 like an image made with qemu-img today: the copy is then byte for byte what
+                // `qemu-img convert -O qcow2` of the disk gives, so captures of the same disk share one blob.
+                using var copy = pool.CreateVolumeFrom(
+                    StorageXmlBuilder.Volume(new VolumeSpec(volumeName, ImageFormat.Qcow2, capacity, Qcow2Version3: true)), source);
                 return (long)copy.GetInfo().AllocationBytes;
             }, ct);
             // The copy stands alone: the machine may start again while it is downloaded and published.

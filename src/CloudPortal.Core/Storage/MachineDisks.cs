@@ -141,16 +141,105 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
                 }
                 return (existed, RemoveUnusedBases(pool));
             }, ct);
-            foreach (var name in removedBases)
-            {
-                _verified.TryRemove((hostId, name[BasePrefix.Length..name.IndexOf('.', StringComparison.Ordinal)]), out _);
-                log.LogInformation("Removed base volume {Name} from host {Host}: no overlay uses it", name, hostId);
-            }
+            ForgetBases(hostId, removedBases);
             return existed;
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes overlays and seeds in the host's pool that belong to no machine the portal places on this host, then
+    /// every base no overlay uses any more. They are left behind when a host drops: a create placed again elsewhere
+    /// leaves its overlay on the dropped host, and a crash between an overlay's removal and the base collection
+    /// leaves a base. A disk whose domain is still defined there is left alone.
+    /// </summary>
+    /// <param name="isPlacedHere">Whether a machine with this domain UUID is recorded on this host.</param>
+    /// <returns>The names of the volumes removed.</returns>
+    public async Task<IReadOnlyList<string>> CollectOrphansAsync(Guid hostId, Func<Guid, CancellationToken, Task<bool>> isPlacedHere, CancellationToken ct)
+    {
+        var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            // Listed before the records are read: a create records its machine before it makes the overlay, so
+            // every disk listed here already has its record if it has one.
+            var candidates = await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);
+                if (pool is null || !pool.IsActive)
+                    return [];
+                pool.Refresh();
+                var volumes = pool.ListAllVolumes();
+                try
+                {
+                    var found = new List<(string Name, Guid DomainUuid)>();
+                    foreach (var volume in volumes)
+                    {
+                        if (DomainOfDisk(volume.Name) is not { } uuid || Age(volume.GetXmlDescription()) < _options.LeftoverDiskMinimumAge)
+                            continue;
+                        using var domain = connection.LookupDomainByUuid(uuid);
+                        if (domain is null)
+                            found.Add((volume.Name, uuid));
+                    }
+                    return found;
+                }
+                finally
+                {
+                    foreach (var volume in volumes)
+                        volume.Dispose();
+                }
+            }, ct);
+            var orphans = new List<string>();
+            foreach (var (name, uuid) in candidates)
+            {
+                if (!await isPlacedHere(uuid, ct))
+                    orphans.Add(name);
+            }
+            var (removed, removedBases) = await connections.RunAsync(hostId, connection =>
+            {
+                using var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);
+                if (pool is null || !pool.IsActive)
+                    return (new List<string>(), new List<string>());
+                var removed = new List<string>();
+                foreach (var name in orphans)
+                {
+                    using var volume = pool.LookupVolumeByName(name);
+                    if (volume is null)
+                        continue;
+                    volume.Delete();
+                    removed.Add(name);
+                }
+                return (removed, RemoveUnusedBases(pool));
+            }, ct);
+            foreach (var name in removed)
+                log.LogInformation("Removed {Name} from host {Host}: no machine of the portal there uses it", name, hostId);
+            ForgetBases(hostId, removedBases);
+            return [.. removed, .. removedBases];
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The domain a machine's overlay or seed belongs to, by its derived name; null for any other volume.</summary>
+    public static Guid? DomainOfDisk(string volumeName)
+    {
+        var stem = volumeName.StartsWith("seed-", StringComparison.Ordinal) && volumeName.EndsWith(".iso", StringComparison.Ordinal)
+            ? volumeName["seed-".Length..^".iso".Length]
+            : volumeName.EndsWith(OverlaySuffix, StringComparison.Ordinal) ? volumeName[..^OverlaySuffix.Length] : null;
+        return stem is not null && Guid.TryParseExact(stem, "D", out var uuid) ? uuid : null;
+    }
+
+    private void ForgetBases(Guid hostId, List<string> removedBases)
+    {
+        foreach (var name in removedBases)
+        {
+            _verified.TryRemove((hostId, name[BasePrefix.Length..name.IndexOf('.', StringComparison.Ordinal)]), out _);
+            log.LogInformation("Removed base volume {Name} from host {Host}: no overlay uses it", name, hostId);
         }
     }
 
@@ -337,6 +426,15 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
             foreach (var volume in volumes)
                 volume.Dispose();
         }
+    }
+
+    /// <summary>Time since the volume's file changed status (ctime); unknown (no timestamps) counts as old.</summary>
+    private static TimeSpan Age(string volumeXml)
+    {
+        var ctime = XDocument.Parse(volumeXml).Root?.Element("target")?.Element("timestamps")?.Element("ctime")?.Value;
+        if (ctime is null || !decimal.TryParse(ctime, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            return TimeSpan.MaxValue;
+        return DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
     }
 
     private static string? BackingPath(string volumeXml) =>

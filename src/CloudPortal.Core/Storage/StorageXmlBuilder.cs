@@ -6,7 +6,9 @@ using CloudPortal.Core.Images;
 namespace CloudPortal.Core.Storage;
 
 /// <summary>A volume to create: a qcow2 overlay when <see cref="BackingPath"/> is set, else an empty volume.</summary>
-public sealed record VolumeSpec(string Name, ImageFormat Format, long CapacityBytes, string? BackingPath = null, ImageFormat BackingFormat = ImageFormat.Qcow2);
+/// <param name="Qcow2Version3">Asks for qcow2 v3 (compat 1.1), what <c>qemu-img</c> makes by default; libvirt otherwise writes v2 (compat 0.10).</param>
+public sealed record VolumeSpec(string Name, ImageFormat Format, long CapacityBytes, string? BackingPath = null, ImageFormat BackingFormat = ImageFormat.Qcow2,
+    bool Qcow2Version3 = false);
 
 /// <summary>Pool and volume XML through an <see cref="XmlWriter"/>, so no input can add elements.</summary>
 public static class StorageXmlBuilder
@@ -66,6 +68,12 @@ public static class StorageXmlBuilder
             xml.WriteEndElement();
             xml.WriteStartElement("target");
             WriteFormat(xml, volume.Format);
+            if (volume.Qcow2Version3)
+            {
+                if (volume.Format != ImageFormat.Qcow2)
+                    throw new ArgumentException("Only a qcow2 volume has a qcow2 version.", nameof(volume));
+                xml.WriteElementString("compat", "1.1");
+            }
             xml.WriteEndElement();
             if (volume.BackingPath is { } backing)
             {

@@ -106,6 +106,18 @@ public sealed class StorageXmlBuilderTests
     }
 
     [Fact]
+    public void Volume_Qcow2Version3_AsksForCompat11()
+    {
+        var target = XDocument.Parse(StorageXmlBuilder.Volume(new VolumeSpec("c.qcow2", ImageFormat.Qcow2, 1 << 20, Qcow2Version3: true))).Root!.Element("target")!;
+        Assert.Equal("1.1", target.Element("compat")!.Value);
+        Assert.Null(XDocument.Parse(StorageXmlBuilder.Volume(new VolumeSpec("o.qcow2", ImageFormat.Qcow2, 1 << 20))).Root!.Element("target")!.Element("compat"));
+    }
+
+    [Fact]
+    public void Volume_RawVersion3_Throws() =>
+        Assert.Throws<ArgumentException>(() => StorageXmlBuilder.Volume(new VolumeSpec("d.raw", ImageFormat.Raw, 1 << 20, Qcow2Version3: true)));
+
+    [Fact]
     public void Volume_RawWithBacking_Throws() =>
         Assert.Throws<ArgumentException>(() => StorageXmlBuilder.Volume(new VolumeSpec("d.raw", ImageFormat.Raw, 1 << 20, "/b")));
 

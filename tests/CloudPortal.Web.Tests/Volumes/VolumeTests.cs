@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Storage;
 using CloudPortal.Web.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudPortal.Web.Tests.Volumes;
 
@@ -20,6 +22,8 @@ public sealed class VolumePortal() : PortalFixture(PortalFactory.SystemUri)
         {
             builder.UseSetting("CloudPortal:Storage:PortalPoolName", Pool);
             builder.UseSetting("CloudPortal:Storage:PortalPoolPath", "/var/lib/" + Pool);
+            // The pool is this fixture's alone, so a leftover needs no time to prove it is one.
+            builder.UseSetting("CloudPortal:Storage:LeftoverDiskMinimumAge", "00:00:00");
         };
         await base.InitializeAsync();
     }
@@ -82,6 +86,32 @@ public sealed class VolumeRealHostTests(VolumePortal portal) : IClassFixture<Vol
         var (code, xml, error) = inactive ? await Virsh.RunAsync("dumpxml", "--inactive", domain) : await Virsh.RunAsync("dumpxml", domain);
         Assert.True(code == 0, error);
         return xml;
+    }
+
+    [Fact]
+    public async Task CollectLeftovers_DisksOfNoMachineHere_RemovedAndOthersKept()
+    {
+        var machine = await Admin.CreateRunningMachineAsync(MachineName());
+        var hostId = portal.Host.GetProperty("id").GetGuid();
+        var machineDisk = $"{machine.GetProperty("domainUuid").GetString()}.qcow2";
+        var dataVolume = $"vol-{(await CreateVolumeAsync()).GetProperty("id").GetString()}.qcow2";
+        var orphanOverlay = $"{Guid.NewGuid():D}.qcow2";
+        var orphanSeed = $"seed-{Guid.NewGuid():D}.iso";
+        foreach (var (name, format) in new[] { (machineDisk, "qcow2"), (orphanOverlay, "qcow2"), (orphanSeed, "raw") })
+        {
+            var (code, _, error) = await Virsh.RunAsync("vol-create-as", portal.Pool, name, "1M", "--format", format);
+            Assert.True(code == 0, error);
+        }
+
+        await portal.Factory.Services.GetRequiredService<OrphanDiskCollector>().CollectAsync(hostId, CancellationToken.None);
+
+        await Virsh.RunAsync("pool-refresh", portal.Pool);
+        var (_, list, _) = await Virsh.RunAsync("vol-list", "--pool", portal.Pool);
+        Assert.DoesNotContain(orphanOverlay, list);
+        Assert.DoesNotContain(orphanSeed, list);
+        Assert.Contains(machineDisk, list);
+        Assert.Contains(dataVolume, list);
+        await Virsh.RunAsync("vol-delete", "--pool", portal.Pool, machineDisk);
     }
 
     [Fact]

@@ -10,6 +10,8 @@ public static class StorageExtensions
         services.AddOptions<StorageOptions>().BindConfiguration("CloudPortal:Storage");
         services.AddSingleton<PoolService>();
         services.AddSingleton<MachineDisks>();
+        services.AddSingleton<OrphanDiskCollector>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrphanDiskCollector>());
         return services;
     }
 }
