@@ -105,14 +105,14 @@ public sealed class AlertEngine(
         {
             double? value = rule.Metric == AlertRules.Unreachable
                 ? sample.Failed ? 1 : 0
-                : Value(sample.Values, AlertRules.IndexOf(AlertScopes.Host, rule.Metric));
+                : AlertRules.ValueOf(AlertScopes.Host, rule.Metric, sample.Values);
             await ObserveAsync(rule, AlertScopes.Host, sample.HostId, null, now, value, ct);
         }
         foreach (var machine in sample.Machines)
         {
             foreach (var rule in _rules.ForMachine(machine.MachineId, machine.TenantId))
-                await ObserveAsync(rule, AlertScopes.Machine, machine.MachineId, machine.TenantId, now, Value(machine.Values,
-                    AlertRules.IndexOf(AlertScopes.Machine, rule.Metric)), ct);
+                await ObserveAsync(rule, AlertScopes.Machine, machine.MachineId, machine.TenantId, now,
+                    AlertRules.ValueOf(AlertScopes.Machine, rule.Metric, machine.Values), ct);
         }
         if (now - _lastSweep > TimeSpan.FromSeconds(5))
         {
@@ -127,9 +127,6 @@ public sealed class AlertEngine(
                 log.LogInformation("Pruned {Count} resolved alerts older than {Days} days", pruned, RetainResolved.TotalDays);
         }
     }
-
-    private static double? Value(float[]? values, int index) =>
-        values is null || index < 0 || float.IsNaN(values[index]) ? null : values[index];
 
     private async Task ObserveAsync(AlertRule rule, string kind, Guid subjectId, Guid? tenantId, DateTimeOffset now, double? value, CancellationToken ct)
     {

@@ -8,12 +8,36 @@ public static class AlertRules
 {
     /// <summary>The host metric that is not a series: the host's sampler failing (the host down or libvirtd gone).</summary>
     public const string Unreachable = "unreachable";
+    /// <summary>
+    /// Memory used as a percent of the machine's allocation (or the host's memory): a rule over all of a tenant's
+    /// machines of different sizes can only say "memory &gt; 90 %" this way. Derived from the sample, not sampled.
+    /// </summary>
+    public const string MemoryPercent = "memory.percent";
     public const int MaxDurationSeconds = 7 * 24 * 3600;
     public const int MaxNameLength = 100;
 
     public static IReadOnlyList<string> MetricsFor(string scope) => scope == AlertScopes.Host
-        ? [.. MetricCatalog.Host.Select(m => m.Name), Unreachable]
-        : [.. MetricCatalog.Machine.Select(m => m.Name)];
+        ? [.. MetricCatalog.Host.Select(m => m.Name), MemoryPercent, Unreachable]
+        : [.. MetricCatalog.Machine.Select(m => m.Name), MemoryPercent];
+
+    /// <summary>
+    /// The rule's metric in one sample of its scope; null (a gap) when the sample lacks it. Not for
+    /// <see cref="Unreachable"/>, which is the sample's failure rather than a value.
+    /// </summary>
+    public static double? ValueOf(string scope, string metric, float[]? values)
+    {
+        if (values is null)
+            return null;
+        if (metric == MemoryPercent)
+        {
+            var (used, of) = scope == AlertScopes.Host
+                ? (values[MetricCatalog.H.MemoryUsed], values[MetricCatalog.H.MemoryTotal])
+                : (values[MetricCatalog.M.MemoryUsed], values[MetricCatalog.M.MemoryAllocated]);
+            return float.IsNaN(used) || float.IsNaN(of) || of <= 0 ? null : Math.Min(100.0, used / (double)of * 100.0);
+        }
+        int index = IndexOf(scope, metric);
+        return index < 0 || float.IsNaN(values[index]) ? null : values[index];
+    }
 
     /// <summary>The index of a metric in the samples of its scope, or -1 for <see cref="Unreachable"/>.</summary>
     public static int IndexOf(string scope, string metric)
@@ -99,5 +123,5 @@ public static class AlertRules
 
     private static bool IsPercent(string? scope, string? metric) =>
         scope is not null && metric is not null
-        && (scope == AlertScopes.Host ? MetricCatalog.Host : MetricCatalog.Machine).Any(m => m.Name == metric && m.Unit == "percent");
+        && (metric == MemoryPercent || (scope == AlertScopes.Host ? MetricCatalog.Host : MetricCatalog.Machine).Any(m => m.Name == metric && m.Unit == "percent"));
 }

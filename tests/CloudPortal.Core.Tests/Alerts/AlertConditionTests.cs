@@ -1,4 +1,6 @@
 using CloudPortal.Core.Alerts;
+using CloudPortal.Core.Monitoring;
+using LibvirtSharp;
 
 namespace CloudPortal.Core.Tests.Alerts;
 
@@ -103,5 +105,55 @@ public sealed class AlertConditionTests
         condition.Update(condition.Rule with { Threshold = 99 });
 
         Assert.Equal(AlertTransition.Resolved, condition.Observe(T0.AddSeconds(2), 95));
+    }
+
+    private static DomainCounters Counters(ulong cpuNs, ulong rxBytes) =>
+        new(DomainState.Running, cpuNs, 1, 1024 * 1024, 512 * 1024, 0, 0, 0, 0, rxBytes, 0);
+
+    /// <summary>The value the collector would record for a metric between two readings, as a rule sees it.</summary>
+    private static double? Sampled(DomainCounters previous, DomainCounters current, int metric)
+    {
+        var value = RateMath.Machine(previous, current, TimeSpan.FromSeconds(2))[metric];
+        return float.IsNaN(value) ? null : value;
+    }
+
+    private static AlertCondition NetRx(int seconds) => new(new AlertRule
+    {
+        Id = Guid.NewGuid(), Name = "rx", Scope = AlertScopes.Tenant, Metric = "net.rx", Comparison = ">", Threshold = 1000,
+        DurationSeconds = seconds,
+    });
+
+    [Fact]
+    public void Observe_CounterResetWhileBreaching_IsAGapNotAHugeRateNorAnEnd()
+    {
+        var condition = NetRx(seconds: 6);
+        var before = Counters(0, 1_000_000);
+        var busy = Counters(0, 1_010_000);           // 5,000 bytes/s: breaching
+        var rebooted = Counters(0, 2_000);            // the guest rebooted: the counter went back
+
+        Assert.Equal(AlertTransition.None, condition.Observe(T0, Sampled(before, busy, MetricCatalog.M.NetRx)));
+        Assert.Null(Sampled(busy, rebooted, MetricCatalog.M.NetRx));
+        Assert.Equal(AlertTransition.None, condition.Observe(T0.AddSeconds(2), Sampled(busy, rebooted, MetricCatalog.M.NetRx)));
+        // The breach that began at T0 still runs: the reset neither restarted nor ended it.
+        Assert.Equal(T0, condition.BreachingSince);
+        var busyAgain = Counters(0, 22_000);
+        Assert.Equal(AlertTransition.Fired, condition.Observe(T0.AddSeconds(6), Sampled(rebooted, busyAgain, MetricCatalog.M.NetRx)));
+    }
+
+    [Fact]
+    public void Observe_CpuCounterResetWhileFiring_DoesNotResolve()
+    {
+        var condition = Cpu(seconds: 0);
+        var first = Counters(10_000_000_000, 0);
+        var busy = Counters(11_960_000_000, 0);       // 1.96 s of CPU in 2 s on 1 vCPU: 98 %
+        Assert.Equal(AlertTransition.Fired, condition.Observe(T0, Sampled(first, busy, MetricCatalog.M.Cpu)));
+        condition.MarkFired(Open(condition, T0));
+
+        var restarted = Counters(100_000_000, 0);     // the domain was restarted: cpu.time starts again
+        Assert.Equal(AlertTransition.None, condition.Observe(T0.AddSeconds(2), Sampled(busy, restarted, MetricCatalog.M.Cpu)));
+        Assert.True(condition.Firing);
+
+        var idle = Counters(200_000_000, 0);          // 5 %
+        Assert.Equal(AlertTransition.Resolved, condition.Observe(T0.AddSeconds(4), Sampled(restarted, idle, MetricCatalog.M.Cpu)));
     }
 }

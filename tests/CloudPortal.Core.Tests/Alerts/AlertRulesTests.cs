@@ -1,5 +1,6 @@
 using CloudPortal.Core.Alerts;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Monitoring;
 
 namespace CloudPortal.Core.Tests.Alerts;
 
@@ -83,5 +84,30 @@ public sealed class AlertRulesTests
         var rule = AlertRules.Validate(Request()) with { Id = Guid.NewGuid() };
         var merged = AlertRules.Merge(rule, new AlertRuleRequest(null, null, null, null, null, 80, null, false));
         Assert.Equal(rule with { Threshold = 80, Enabled = false }, merged);
+    }
+
+    [Fact]
+    public void Validate_MemoryPercentOver100_Returns400ForThreshold()
+    {
+        Assert.Contains("threshold", Errors(Request(metric: AlertRules.MemoryPercent, threshold: 120)).Keys);
+        Assert.Equal(AlertRules.MemoryPercent, AlertRules.Validate(Request(metric: AlertRules.MemoryPercent, threshold: 90)).Metric);
+    }
+
+    [Fact]
+    public void ValueOf_MemoryPercent_IsUsedOverAllocatedOrAGap()
+    {
+        var machine = new float[MetricCatalog.M.Count];
+        Array.Fill(machine, float.NaN);
+        machine[MetricCatalog.M.MemoryUsed] = 768;
+        Assert.Null(AlertRules.ValueOf(AlertScopes.Machine, AlertRules.MemoryPercent, machine));
+        machine[MetricCatalog.M.MemoryAllocated] = 1024;
+        Assert.Equal(75, AlertRules.ValueOf(AlertScopes.Machine, AlertRules.MemoryPercent, machine)!.Value, 3);
+
+        var host = new float[MetricCatalog.H.Count];
+        Array.Fill(host, float.NaN);
+        host[MetricCatalog.H.MemoryUsed] = 3072;
+        host[MetricCatalog.H.MemoryTotal] = 4096;
+        Assert.Equal(75, AlertRules.ValueOf(AlertScopes.Host, AlertRules.MemoryPercent, host)!.Value, 3);
+        Assert.Null(AlertRules.ValueOf(AlertScopes.Host, "cpu", host));
     }
 }

@@ -189,6 +189,44 @@ public sealed class AlertApiTests(AlertPortal portal) : IClassFixture<AlertPorta
     }
 
     [Fact]
+    public async Task MemoryPercentRule_SampleNearlyFull_FiresWithThePercentAndRefusesOver100()
+    {
+        var (client, tenantId) = await TenantUserAsync(Roles.Member);
+        using (client)
+        {
+            using var bad = await client.PostAsJsonAsync("/api/v1/alert-rules",
+                new { name = "mem-bad", scope = "tenant", metric = "memory.percent", comparison = ">", threshold = 150, durationSeconds = 0 });
+            var problem = await bad.ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("threshold", out _));
+
+            var machine = await client.CreateMachineAsync(PortalApi.UniqueName("alm"));
+            var machineId = machine.GetProperty("id").GetGuid();
+            var rule = await CreateRuleAsync(client, new { name = "mem-full", scope = "tenant", metric = "memory.percent", comparison = ">", threshold = 90, durationSeconds = 0 });
+            var ruleId = rule.GetProperty("id").GetString()!;
+
+            var values = Enumerable.Repeat(float.NaN, MetricCatalog.M.Count).ToArray();
+            values[MetricCatalog.M.MemoryUsed] = 480;
+            values[MetricCatalog.M.MemoryAllocated] = 512;
+            var host = Enumerable.Repeat(float.NaN, MetricCatalog.H.Count).ToArray();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            JsonElement? firing = null;
+            while (firing is null)
+            {
+                portal.Factory.Services.GetRequiredService<MetricSeries>().Publish(
+                    new HostSample(Guid.Parse(HostId), Clock.Now(), host, [new MachineSample(machineId, tenantId, values)], null), NullLogger.Instance);
+                await Task.Delay(300);
+                var page = await (await client.GetAsync("/api/v1/alerts?state=firing")).JsonAsync(HttpStatusCode.OK);
+                firing = page.GetProperty("items").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(a => a!.Value.GetProperty("ruleId").GetString() == ruleId);
+                Assert.True(DateTime.UtcNow < deadline, "the memory.percent rule did not fire");
+            }
+            Assert.Equal(93.75, firing.Value.GetProperty("value").GetDouble(), 2);
+
+            using var delete = await client.DeleteAsync($"/api/v1/alert-rules/{ruleId}");
+            Assert.True(delete.IsSuccessStatusCode);
+        }
+    }
+
+    [Fact]
     public async Task TestWebhook_ReceiverFails_RetriesAndReportsTheFailure()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -65,6 +65,8 @@ public partial class Alerts
 
     private static string Unit(string metric)
     {
+        if (metric == AlertRules.MemoryPercent)
+            return " (percent)";
         var definition = MetricCatalog.Machine.Concat(MetricCatalog.Host).FirstOrDefault(m => m.Name == metric);
         return definition is null ? "" : $" ({definition.Unit})";
     }
