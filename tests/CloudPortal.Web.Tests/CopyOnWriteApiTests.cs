@@ -301,7 +301,25 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 5 2M 1M", cloneOverlay);
         await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 3 0 1M", cloneOverlay);
         Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
-        using (var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
-            await fromSnapshot.ValidationProblemAsync("snapshotId");
+
+        // From a snapshot: the clone gets the disk as the snapshot left it; the source keeps its own disk and snapshots.
+        string snapshotId;
+        using (var snap = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/snapshots", """{"name":"five"}"""))
+            snapshotId = (await snap.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 7 2M 1M", sourceOverlay);
+        using (var unknown = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
+            await unknown.ProblemAsync(HttpStatusCode.NotFound);
+        var secondName = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{secondName}}","snapshotId":"{{snapshotId}}"}""");
+        var second = await fromSnapshot.JsonAsync(HttpStatusCode.Accepted);
+        var secondOperation = await portal.Admin.WaitOperationAsync(second.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(secondOperation.GetProperty("state").GetString() == "succeeded", $"clone from a snapshot failed: {secondOperation}");
+        var secondUuid = second.GetProperty("domainUuid").GetString()!;
+        Assert.Equal("running", await Virsh.DomStateAsync(secondUuid));
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 5 2M 1M", $"/var/lib/{portal.Pool}/{secondUuid}.qcow2");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 7 2M 1M", sourceOverlay);
+        Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
+        var (_, libvirtList, _) = await Virsh.RunAsync("snapshot-list", created.GetProperty("domainUuid").GetString()!, "--name");
+        Assert.Equal("cp-" + Guid.Parse(snapshotId).ToString("N"), libvirtList.Trim());
     }
 }
