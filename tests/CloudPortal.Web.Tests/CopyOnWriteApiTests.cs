@@ -321,5 +321,26 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
         var (_, libvirtList, _) = await Virsh.RunAsync("snapshot-list", created.GetProperty("domainUuid").GetString()!, "--name");
         Assert.Equal("cp-" + Guid.Parse(snapshotId).ToString("N"), libvirtList.Trim());
+
+        // A snapshot with memory (taken while it ran): the copy is its disk, and the source is stopped again after.
+        await portal.Admin.ActAsync(id, "start");
+        string liveId;
+        using (var live = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/snapshots", """{"name":"live"}"""))
+        {
+            var liveBody = await live.JsonAsync(HttpStatusCode.Created);
+            Assert.True(liveBody.GetProperty("hasMemory").GetBoolean());
+            liveId = liveBody.GetProperty("id").GetString()!;
+        }
+        await portal.Admin.ActAsync(id, "poweroff");
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 8 2M 1M", sourceOverlay);
+        var thirdName = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var fromLive = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{thirdName}}","snapshotId":"{{liveId}}"}""");
+        var third = await fromLive.JsonAsync(HttpStatusCode.Accepted);
+        var thirdOperation = await portal.Admin.WaitOperationAsync(third.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(thirdOperation.GetProperty("state").GetString() == "succeeded", $"clone from a memory snapshot failed: {thirdOperation}");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 7 2M 1M", $"/var/lib/{portal.Pool}/{third.GetProperty("domainUuid").GetString()}.qcow2");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 8 2M 1M", sourceOverlay);
+        Assert.Equal("shut off", await Virsh.DomStateAsync(created.GetProperty("domainUuid").GetString()!));
+        Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
     }
 }
