@@ -316,8 +316,47 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 5 2M 1M", cloneOverlay);
         await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 3 0 1M", cloneOverlay);
         Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
-        using (var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
-            await fromSnapshot.ValidationProblemAsync("snapshotId");
+
+        // From a snapshot: the clone gets the disk as the snapshot left it; the source keeps its own disk and snapshots.
+        string snapshotId;
+        using (var snap = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/snapshots", """{"name":"five"}"""))
+            snapshotId = (await snap.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 7 2M 1M", sourceOverlay);
+        using (var unknown = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"x-1","snapshotId":"{{Guid.NewGuid()}}"}"""))
+            await unknown.ProblemAsync(HttpStatusCode.NotFound);
+        var secondName = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var fromSnapshot = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{secondName}}","snapshotId":"{{snapshotId}}"}""");
+        var second = await fromSnapshot.JsonAsync(HttpStatusCode.Accepted);
+        var secondOperation = await portal.Admin.WaitOperationAsync(second.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(secondOperation.GetProperty("state").GetString() == "succeeded", $"clone from a snapshot failed: {secondOperation}");
+        var secondUuid = second.GetProperty("domainUuid").GetString()!;
+        Assert.Equal("running", await Virsh.DomStateAsync(secondUuid));
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 5 2M 1M", $"/var/lib/{portal.Pool}/{secondUuid}.qcow2");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 7 2M 1M", sourceOverlay);
+        Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
+        var (_, libvirtList, _) = await Virsh.RunAsync("snapshot-list", created.GetProperty("domainUuid").GetString()!, "--name");
+        Assert.Equal("cp-" + Guid.Parse(snapshotId).ToString("N"), libvirtList.Trim());
+
+        // A snapshot with memory (taken while it ran): the copy is its disk, and the source is stopped again after.
+        await portal.Admin.ActAsync(id, "start");
+        string liveId;
+        using (var live = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/snapshots", """{"name":"live"}"""))
+        {
+            var liveBody = await live.JsonAsync(HttpStatusCode.Created);
+            Assert.True(liveBody.GetProperty("hasMemory").GetBoolean());
+            liveId = liveBody.GetProperty("id").GetString()!;
+        }
+        await portal.Admin.ActAsync(id, "poweroff");
+        await RunAsync("qemu-io", "-f", "qcow2", "-c", "write -P 8 2M 1M", sourceOverlay);
+        var thirdName = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        using var fromLive = await portal.Admin.PostJsonAsync($"/api/v1/machines/{id}/clone", $$"""{"name":"{{thirdName}}","snapshotId":"{{liveId}}"}""");
+        var third = await fromLive.JsonAsync(HttpStatusCode.Accepted);
+        var thirdOperation = await portal.Admin.WaitOperationAsync(third.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(thirdOperation.GetProperty("state").GetString() == "succeeded", $"clone from a memory snapshot failed: {thirdOperation}");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 7 2M 1M", $"/var/lib/{portal.Pool}/{third.GetProperty("domainUuid").GetString()}.qcow2");
+        await RunAsync("qemu-io", "-r", "-U", "-f", "qcow2", "-c", "read -P 8 2M 1M", sourceOverlay);
+        Assert.Equal("shut off", await Virsh.DomStateAsync(created.GetProperty("domainUuid").GetString()!));
+        Assert.Equal("stopped", (await portal.Admin.GetMachineAsync(id)).GetProperty("state").GetString());
     }
 
     [Fact]

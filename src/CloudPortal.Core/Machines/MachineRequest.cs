@@ -16,6 +16,9 @@ public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IR
 
     /// <summary>Held on the clone's source until its disk is copied, so it cannot start meanwhile.</summary>
     internal IDisposable? CloneClaim { get; init; }
+
+    /// <summary>A clone from one of the source's snapshots: the disk is copied as that snapshot left it.</summary>
+    internal MachineSnapshot? CloneSnapshot { get; init; }
 }
 
 /// <summary>

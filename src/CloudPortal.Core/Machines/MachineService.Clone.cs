@@ -5,7 +5,7 @@ namespace CloudPortal.Core.Machines;
 
 /// <summary>
 /// Clone: a new machine of the same size, network and security group on the same host, with a full copy of a
-/// stopped machine's disk. It goes through the create path (quota, placement pinned to the host, journal,
+/// stopped machine's disk, as it is or as one of its snapshots left it. It goes through the create path (quota, placement pinned to the host, journal,
 /// rollback), and the source is held against starts until its disk is copied.
 /// </summary>
 public sealed partial class MachineService
@@ -14,9 +14,7 @@ public sealed partial class MachineService
     {
         var source = await GetAsync(caller, sourceId, ct);
         EnsureMayChange(caller);
-        if (snapshotId is not null)
-            throw ValidationFailedException.For("snapshotId",
-                "Cloning from a snapshot is not supported: revert the machine to the snapshot, stop it, and clone it.");
+        var snapshot = snapshotId is { } sid ? await FindSnapshotAsync(source, sid, ct) : null;
         var claim = _claims.Claim(source.Id, source.Name, "clone");
         try
         {
@@ -30,6 +28,7 @@ public sealed partial class MachineService
             {
                 CloneOf = current,
                 CloneClaim = claim,
+                CloneSnapshot = snapshot,
             };
             var created = await CreateAsync(caller, request, ct);
             // The create's work holds the claim now and lets go of it once the disk is copied.

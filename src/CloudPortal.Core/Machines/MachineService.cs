@@ -168,7 +168,7 @@ public sealed partial class MachineService(
         events.Publish(machine);
         var domainType = connections.GetStatus(machine.HostId).Virtualization ?? VirtualizationProbe.Tcg;
         executor.Start(operation.Id, token => RunCreateAsync(machine, operation.Id, domainType, placementRequest, token, rootImage, diskBytes, seed,
-            request.CloneOf, request.CloneClaim));
+            request.CloneOf, request.CloneClaim, request.CloneSnapshot));
         return (machine, operation);
     }
 
@@ -329,7 +329,8 @@ public sealed partial class MachineService(
     };
 
     private async Task RunCreateAsync(Machine machine, Guid operationId, string domainType, PlacementRequest request, CancellationToken ct,
-        ImageContent? rootImage = null, long diskBytes = 0, CloudInit.CloudInitSeed? seed = null, Machine? cloneOf = null, IDisposable? cloneClaim = null)
+        ImageContent? rootImage = null, long diskBytes = 0, CloudInit.CloudInitSeed? seed = null, Machine? cloneOf = null, IDisposable? cloneClaim = null,
+        MachineSnapshot? cloneSnapshot = null)
     {
         var dropped = new HashSet<Guid>();
         try
@@ -361,8 +362,8 @@ public sealed partial class MachineService(
                     else if (cloneOf is not null)
                     {
                         // A full copy of the source's disk (flattened by qemu-img convert); the source may start again after it.
-                        await operations.RecordStepAsync(operationId, "disk", "started", 8, $"copy of machine {cloneOf.Name}'s disk", ct);
-                        var path = await disks!.CloneDiskAsync(machine.HostId, cloneOf.DomainUuid, machine.DomainUuid, ct);
+                        await operations.RecordStepAsync(operationId, "disk", "started", 8, $"copy of machine {cloneOf.Name}'s disk{(cloneSnapshot is null ? "" : $" at snapshot '{cloneSnapshot.Name}'")}", ct);
+                        var path = await disks!.CloneDiskAsync(machine.HostId, cloneOf.DomainUuid, machine.DomainUuid, cloneSnapshot, ct);
                         cloneClaim?.Dispose();
                         rootDisk = new MachineDisk(path);
                         await operations.RecordStepAsync(operationId, "disk", "done", 10, path, ct);

@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Images;
+using CloudPortal.Core.Machines;
 using LibvirtSharp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -91,7 +92,7 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
     /// A new machine's disk as a full copy of another's (libvirt copies it with qemu-img convert, which reads through
     /// the backing image): the clone shares nothing with its source. Replaces a leftover of an interrupted attempt.
     /// </summary>
-    public async Task<string> CloneDiskAsync(Guid hostId, Guid sourceDomainUuid, Guid domainUuid, CancellationToken ct)
+    public async Task<string> CloneDiskAsync(Guid hostId, Guid sourceDomainUuid, Guid domainUuid, MachineSnapshot? snapshot, CancellationToken ct)
     {
         var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
@@ -105,8 +106,16 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
                 using (var leftover = pool.LookupVolumeByName(OverlayName(domainUuid)))
                     leftover?.Delete();
                 var capacity = (long)source.GetInfo().CapacityBytes;
-                using var copy = pool.CreateVolumeFrom(StorageXmlBuilder.Volume(new VolumeSpec(OverlayName(domainUuid), ImageFormat.Qcow2, capacity)), source);
-                return copy.GetPath();
+                string Copy()
+                {
+                    using var copy = pool.CreateVolumeFrom(StorageXmlBuilder.Volume(new VolumeSpec(OverlayName(domainUuid), ImageFormat.Qcow2, capacity)), source);
+                    return copy.GetPath();
+                }
+                if (snapshot is null)
+                    return Copy();
+                using var domain = connection.LookupDomainByUuid(sourceDomainUuid)
+                    ?? throw new ConflictException("The source machine has no domain on its host.");
+                return SnapshotCopy.AtSnapshot(domain, snapshot, Copy);
             }, ct);
         }
         finally

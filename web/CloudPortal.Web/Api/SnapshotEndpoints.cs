@@ -90,7 +90,7 @@ public static class CloneEndpoints
         })
         .WithTags("Machines")
         .WithSummary("Clone a stopped machine: a new machine (name) of the same size, network and security group on the same host, with a full " +
-            "copy of its disk; 202 with the new machine and its create operation, as a create.")
+            "copy of its disk, or of the disk as its snapshot snapshotId left it; 202 with the new machine and its create operation, as a create.")
         .Produces<MachineDto>(StatusCodes.Status202Accepted)
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status403Forbidden)
