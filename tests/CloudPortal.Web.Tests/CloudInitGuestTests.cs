@@ -129,7 +129,9 @@ public sealed class CloudInitGuestTests(GuestBootPortal portal) : IClassFixture<
                 }
                 Assert.NotEqual(WebSocketMessageType.Close, result.MessageType);
                 seen.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
-                ready = seen.ToString().Split('\n').Select(l => GuestImage.ReadyLine.Match(l.TrimEnd('\r'))).FirstOrDefault(m => m.Success);
+                // Whole lines only: the last piece may still be arriving ("user-data=sc").
+                var lines = seen.ToString().Split('\n');
+                ready = lines.SkipLast(1).Select(l => GuestImage.ReadyLine.Match(l.TrimEnd('\r'))).FirstOrDefault(m => m.Success);
             }
             Assert.Equal(hostname, ready.Groups["hostname"].Value);
             Assert.Equal("2", ready.Groups["sshKeys"].Value);
