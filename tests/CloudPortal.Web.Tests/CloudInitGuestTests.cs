@@ -17,50 +17,8 @@ public sealed class GuestBootCollection
     public const string Name = "GuestBoot";
 }
 
-/// <summary>A portal on qemu:///system with its own cpt-web-* portal pool, removed at the end and swept at start.</summary>
-public sealed class GuestBootPortal() : PortalFixture(PortalFactory.SystemUri)
-{
-    private const string PoolPrefix = "cpt-web-";
-    public string Pool { get; } = PoolPrefix + Guid.NewGuid().ToString("N")[..8];
-
-    public override async Task InitializeAsync()
-    {
-        await Virsh.RemoveTestDomainsAsync();
-        await RemovePoolsAsync();
-        Factory.ExtraConfiguration = builder =>
-        {
-            builder.UseSetting("CloudPortal:Storage:PortalPoolName", Pool);
-            builder.UseSetting("CloudPortal:Storage:PortalPoolPath", "/var/lib/" + Pool);
-        };
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        finally
-        {
-            await Virsh.RemoveTestDomainsAsync();
-            await RemovePoolsAsync();
-        }
-    }
-
-    private static async Task RemovePoolsAsync()
-    {
-        var (_, list, _) = await Virsh.RunAsync("pool-list", "--all", "--name");
-        foreach (var name in list.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                     .Where(n => n.StartsWith(PoolPrefix, StringComparison.Ordinal)))
-        {
-            await Virsh.RunAsync("pool-destroy", name);
-            await Virsh.RunAsync("pool-undefine", name);
-        }
-        foreach (var dir in Directory.GetDirectories("/var/lib", PoolPrefix + "*"))
-            Directory.Delete(dir, recursive: true);
-    }
-}
+/// <summary>A portal with its own cpt-web-* portal pool.</summary>
+public sealed class GuestBootPortal() : OwnPoolPortal("cpt-web-");
 
 [Trait("Category", "RealHost")]
 [Collection(GuestBootCollection.Name)]

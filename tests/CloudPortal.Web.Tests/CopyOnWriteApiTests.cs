@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Images;
 using CloudPortal.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,24 +28,14 @@ public sealed class FileImageCatalogue : IImageContentSource
     }
 }
 
-/// <summary>A portal on qemu:///system whose machine disks go to a cps-webcow-* pool, with a file-backed image catalogue.</summary>
-public sealed class CopyOnWritePortal() : PortalFixture(PortalFactory.SystemUri)
+/// <summary>A portal with its own cps-webcow-* portal pool and a file-backed image catalogue.</summary>
+public sealed class CopyOnWritePortal() : OwnPoolPortal("cps-webcow-")
 {
-    public string Pool { get; } = "cps-webcow-" + Guid.NewGuid().ToString("N")[..8];
     public FileImageCatalogue Images { get; } = new();
     public string WorkDirectory { get; } = Directory.CreateTempSubdirectory("cps-webcow-").FullName;
 
-    public override async Task InitializeAsync()
-    {
-        await Virsh.RemoveTestDomainsAsync();
-        Factory.ExtraConfiguration = builder =>
-        {
-            builder.UseSetting("CloudPortal:Storage:PortalPoolName", Pool);
-            builder.UseSetting("CloudPortal:Storage:PortalPoolPath", "/var/lib/" + Pool);
-            builder.ConfigureTestServices(services => services.AddSingleton<IImageContentSource>(Images));
-        };
-        await base.InitializeAsync();
-    }
+    protected override void Configure(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services => services.AddSingleton<IImageContentSource>(Images));
 
     public override async Task DisposeAsync()
     {
@@ -54,16 +45,6 @@ public sealed class CopyOnWritePortal() : PortalFixture(PortalFactory.SystemUri)
         }
         finally
         {
-            await Virsh.RemoveTestDomainsAsync();
-            var (_, list, _) = await Virsh.RunAsync("pool-list", "--all", "--name");
-            foreach (var name in list.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                         .Where(n => n.StartsWith("cps-webcow-", StringComparison.Ordinal)))
-            {
-                await Virsh.RunAsync("pool-destroy", name);
-                await Virsh.RunAsync("pool-undefine", name);
-            }
-            foreach (var dir in Directory.GetDirectories("/var/lib", "cps-webcow-*"))
-                Directory.Delete(dir, recursive: true);
             Directory.Delete(WorkDirectory, recursive: true);
         }
     }
@@ -96,6 +77,19 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
         var image = new ImageContent(Guid.NewGuid(), Path.GetFileName(path), sha, ImageFormat.Qcow2, (long)virtualMiB << 20, new FileInfo(path).Length, path);
         portal.Images.Add(DefaultTenant.Id, image);
         return image;
+    }
+
+    /// <summary>A running machine made from the image (64 MiB, cpw- name), after its create operation succeeded.</summary>
+    private async Task<System.Text.Json.JsonElement> CreateFromImageAsync(ImageContent image, int? diskGiB = null)
+    {
+        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
+        var disk = diskGiB is { } gib ? $",\"diskGiB\":{gib}" : "";
+        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
+            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"{{disk}}}""");
+        var created = await response.JsonAsync(HttpStatusCode.Accepted);
+        var operation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
+        Assert.True(operation.GetProperty("state").GetString() == "succeeded", $"create failed: {operation}");
+        return created;
     }
 
     [Fact]
@@ -149,12 +143,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
     public async Task CaptureMachine_Stopped_PublishesTheFlattenedDiskOnceAndDedupesTheSecond()
     {
         var image = await MakeImageAsync(64);
-        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
-        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
-            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
-        var created = await response.JsonAsync(HttpStatusCode.Accepted);
-        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
-        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var created = await CreateFromImageAsync(image);
         var id = created.GetProperty("id").GetString()!;
         var overlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
 
@@ -207,12 +196,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
     public async Task Snapshots_StoppedAndRunningMachine_RevertRestoresDiskAndMemory()
     {
         var image = await MakeImageAsync(64);
-        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
-        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
-            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
-        var created = await response.JsonAsync(HttpStatusCode.Accepted);
-        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
-        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var created = await CreateFromImageAsync(image);
         var id = created.GetProperty("id").GetString()!;
         var uuid = created.GetProperty("domainUuid").GetString()!;
         var overlay = $"/var/lib/{portal.Pool}/{uuid}.qcow2";
@@ -256,12 +240,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
     {
         var first = await MakeImageAsync(64);
         var second = await MakeImageAsync(96);
-        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
-        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
-            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{first.ImageId}}"}""");
-        var created = await response.JsonAsync(HttpStatusCode.Accepted);
-        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
-        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var created = await CreateFromImageAsync(first);
         var id = created.GetProperty("id").GetString()!;
         var uuid = created.GetProperty("domainUuid").GetString()!;
         Assert.Equal(first.ImageId.ToString(), created.GetProperty("imageId").GetString());
@@ -287,12 +266,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
     public async Task Clone_StoppedMachine_NewMachineOnTheSameHostWithACopyOfItsDisk()
     {
         var image = await MakeImageAsync(64);
-        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
-        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
-            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}"}""");
-        var created = await response.JsonAsync(HttpStatusCode.Accepted);
-        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
-        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var created = await CreateFromImageAsync(image);
         var id = created.GetProperty("id").GetString()!;
         var sourceOverlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
 
@@ -363,12 +337,7 @@ public sealed class CopyOnWriteApiTests(CopyOnWritePortal portal) : IClassFixtur
     public async Task GrowDisk_RunningThenStopped_GrowsTheOverlayAndNeverShrinks()
     {
         var image = await MakeImageAsync(64);
-        var name = PortalApi.UniqueName(Virsh.TestPrefix.TrimEnd('-'));
-        using var response = await portal.Admin.PostJsonAsync("/api/v1/machines",
-            $$"""{"name":"{{name}}","vcpus":1,"memoryMiB":64,"imageId":"{{image.ImageId}}","diskGiB":1}""");
-        var created = await response.JsonAsync(HttpStatusCode.Accepted);
-        var createdOperation = await portal.Admin.WaitOperationAsync(created.GetProperty("operationId").GetString()!, TimeSpan.FromMinutes(3));
-        Assert.True(createdOperation.GetProperty("state").GetString() == "succeeded", $"create failed: {createdOperation}");
+        var created = await CreateFromImageAsync(image, 1);
         var id = created.GetProperty("id").GetString()!;
         var overlay = $"/var/lib/{portal.Pool}/{created.GetProperty("domainUuid").GetString()}.qcow2";
 

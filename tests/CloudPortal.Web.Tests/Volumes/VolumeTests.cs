@@ -4,55 +4,16 @@ using System.Text.Json;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Storage;
 using CloudPortal.Web.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CloudPortal.Web.Tests.Volumes;
 
-/// <summary>A portal on qemu:///system whose portal pool is a cpv-web-* pool of its own, removed at the end (and swept at start).</summary>
-public sealed class VolumePortal() : PortalFixture(PortalFactory.SystemUri)
+/// <summary>A portal with its own cpv-web-* portal pool.</summary>
+public sealed class VolumePortal() : OwnPoolPortal("cpv-web-")
 {
-    private const string PoolPrefix = "cpv-web-";
-    public string Pool { get; } = PoolPrefix + Guid.NewGuid().ToString("N")[..8];
-
-    public override async Task InitializeAsync()
-    {
-        await Virsh.RemoveTestDomainsAsync();
-        await RemovePoolsAsync();
-        Factory.ExtraConfiguration = builder =>
-        {
-            builder.UseSetting("CloudPortal:Storage:PortalPoolName", Pool);
-            builder.UseSetting("CloudPortal:Storage:PortalPoolPath", "/var/lib/" + Pool);
-            // The pool is this fixture's alone, so a leftover needs no time to prove it is one.
-            builder.UseSetting("CloudPortal:Storage:LeftoverDiskMinimumAge", "00:00:00");
-        };
-        await base.InitializeAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        finally
-        {
-            await Virsh.RemoveTestDomainsAsync();
-            await RemovePoolsAsync();
-        }
-    }
-
-    private static async Task RemovePoolsAsync()
-    {
-        var (_, list, _) = await Virsh.RunAsync("pool-list", "--all", "--name");
-        foreach (var name in list.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                     .Where(n => n.StartsWith(PoolPrefix, StringComparison.Ordinal)))
-        {
-            await Virsh.RunAsync("pool-destroy", name);
-            await Virsh.RunAsync("pool-undefine", name);
-        }
-        foreach (var dir in Directory.GetDirectories("/var/lib", PoolPrefix + "*"))
-            Directory.Delete(dir, recursive: true);
-    }
+    // The pool is this fixture's alone, so a leftover needs no time to prove it is one.
+    protected override void Configure(IWebHostBuilder builder) => builder.UseSetting("CloudPortal:Storage:LeftoverDiskMinimumAge", "00:00:00");
 
     /// <summary>The volume's capacity in bytes as libvirt reports it, or null when the pool has no such volume.</summary>
     public async Task<long?> CapacityAsync(string volumeId)
