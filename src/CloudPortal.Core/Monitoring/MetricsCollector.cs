@@ -152,6 +152,7 @@ public sealed class MetricsCollector(
         private DateTimeOffset _machinesReadAt = DateTimeOffset.MinValue;
         private bool _noWait = true;
         private bool _failing;
+        private bool _sampledOnce;
 
         public async Task RunAsync(CancellationToken ct)
         {
@@ -171,6 +172,9 @@ public sealed class MetricsCollector(
 
         private async Task SampleOnceAsync(CancellationToken ct)
         {
+            // A host still making its first connection is not an outage: it has no series yet, rather than a gap.
+            if (!_sampledOnce && owner._connections.GetStatus(hostId).State == HostConnectionState.Connecting)
+                return;
             var now = Common.Clock.Now();
             long started = Stopwatch.GetTimestamp();
             try
@@ -182,6 +186,7 @@ public sealed class MetricsCollector(
                 if (_failing)
                     owner._log.LogInformation("Sampling host {HostId} works again", hostId);
                 _failing = false;
+                _sampledOnce = true;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
