@@ -325,13 +325,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
         return $"Volume '{now.Name}' is {now.State}.";
     }
 
-    private static Exception HostFailure(string what, Exception ex) => ex switch
-    {
-        ConflictException or NotFoundException or ValidationFailedException or OperationCanceledException => ex,
-        LibvirtException lex => new ConflictException($"{what} failed on the host: {lex.LibvirtMessage}"),
-        HostUnavailableException => ex,
-        _ => ex,
-    };
+    /// <summary>A libvirt refusal becomes a 409 that says what failed; anything else keeps its own meaning.</summary>
+    private static Exception HostFailure(string what, Exception ex) =>
+        ex is LibvirtException lex ? new ConflictException($"{what} failed on the host: {lex.LibvirtMessage}") : ex;
 
     private static void EnsureMayChange(Caller caller)
     {
