@@ -103,6 +103,8 @@ public interface IAlertStore
     /// <summary>Newest first; <paramref name="tenantId"/> null lists every alert (administrators: host alerts too).</summary>
     Task<Page<Alert>> ListAlertsAsync(Guid? tenantId, string? state, PageRequest page, CancellationToken ct);
     Task<IReadOnlyList<Alert>> ListFiringAsync(CancellationToken ct);
+    /// <summary>How many alerts fire; <paramref name="tenantId"/> null counts every tenant's and the host alerts.</summary>
+    Task<int> CountFiringAsync(Guid? tenantId, CancellationToken ct);
     Task<int> PruneResolvedAsync(DateTimeOffset before, CancellationToken ct);
 
     Task<AlertWebhook?> GetWebhookAsync(Guid tenantId, CancellationToken ct);

@@ -89,8 +89,8 @@ public sealed class AlertService(IAlertStore store, IMachineStore machines, IHos
     }
 
     /// <summary>The firing alerts a caller may see, for the badge.</summary>
-    public async Task<int> CountFiringAsync(Caller caller, CancellationToken ct) =>
-        (await store.ListAlertsAsync(caller.IsAdmin ? null : caller.TenantId, AlertStates.Firing, new PageRequest(PageRequest.MaxLimit, null), ct)).Items.Count;
+    public Task<int> CountFiringAsync(Caller caller, CancellationToken ct) =>
+        store.CountFiringAsync(caller.IsAdmin ? null : caller.TenantId, ct);
 
     /// <summary>Whether the caller sees this alert: its tenant's, or any for administrators.</summary>
     public static bool MaySee(Caller caller, Alert alert) => caller.IsAdmin || alert.TenantId == caller.TenantId;

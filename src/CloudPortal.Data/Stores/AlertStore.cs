@@ -144,6 +144,13 @@ public sealed class AlertStore(SqliteDatabase database) : IAlertStore
             $"SELECT {AlertColumns} FROM alerts WHERE state = 'firing'", cancellationToken: ct))).ToList();
     }
 
+    public async Task<int> CountFiringAsync(Guid? tenantId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT count(*) FROM alerts WHERE state = 'firing' AND (@tenantId IS NULL OR tenant_id = @tenantId)", new { tenantId }, cancellationToken: ct));
+    }
+
     public async Task<int> PruneResolvedAsync(DateTimeOffset before, CancellationToken ct)
     {
         await using var connection = await database.OpenForWriteAsync(ct);
