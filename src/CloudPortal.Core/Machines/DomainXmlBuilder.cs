@@ -84,24 +84,8 @@ public static class DomainXmlBuilder
     {
         xml.WriteStartElement("devices");
         if (disk is not null)
-        {
-            xml.WriteStartElement("disk");
-            xml.WriteAttributeString("type", "file");
-            xml.WriteAttributeString("device", "disk");
-            xml.WriteStartElement("driver");
-            xml.WriteAttributeString("name", "qemu");
-            // Explicit type: a probed format would let a guest that writes a qcow2 header into a raw disk read host files.
-            xml.WriteAttributeString("type", disk.Format);
-            xml.WriteEndElement();
-            xml.WriteStartElement("source");
-            xml.WriteAttributeString("file", disk.Path);
-            xml.WriteEndElement();
-            xml.WriteStartElement("target");
-            xml.WriteAttributeString("dev", "vda");
-            xml.WriteAttributeString("bus", "virtio");
-            xml.WriteEndElement();
-            xml.WriteEndElement();
-        }
+            // Explicit format: a probed one would let a guest that writes a qcow2 header into a raw disk read host files.
+            WriteDisk(xml, "disk", disk.Format, disk.Path, "vda", "virtio");
         if (seedPath is not null)
             WriteSeed(xml, seedPath);
         if (nic is not null)
@@ -129,23 +113,33 @@ public static class DomainXmlBuilder
     /// The seed as a read-only IDE CD-ROM (hdc): the guest images' kernels read it with ata_piix and iso9660, and
     /// cloud-init finds it by its label (cidata). Data volumes use virtio targets, so nothing competes for hdc.
     /// </summary>
-    private static void WriteSeed(XmlWriter xml, string path)
+    private static void WriteSeed(XmlWriter xml, string path) => WriteDisk(xml, "cdrom", "raw", path, "hdc", "ide", readOnly: true);
+
+    /// <summary>
+    /// One file-backed disk element, with its format always given; <paramref name="serial"/> names it to the guest
+    /// (/dev/disk/by-id). Shared by the domain definition and the devices hot-plugged later, so both stay alike.
+    /// </summary>
+    public static void WriteDisk(XmlWriter xml, string device, string format, string path, string target, string bus,
+        bool readOnly = false, string? serial = null)
     {
         xml.WriteStartElement("disk");
         xml.WriteAttributeString("type", "file");
-        xml.WriteAttributeString("device", "cdrom");
+        xml.WriteAttributeString("device", device);
         xml.WriteStartElement("driver");
         xml.WriteAttributeString("name", "qemu");
-        xml.WriteAttributeString("type", "raw");
+        xml.WriteAttributeString("type", format);
         xml.WriteEndElement();
         xml.WriteStartElement("source");
         xml.WriteAttributeString("file", path);
         xml.WriteEndElement();
         xml.WriteStartElement("target");
-        xml.WriteAttributeString("dev", "hdc");
-        xml.WriteAttributeString("bus", "ide");
+        xml.WriteAttributeString("dev", target);
+        xml.WriteAttributeString("bus", bus);
         xml.WriteEndElement();
-        xml.WriteElementString("readonly", "");
+        if (readOnly)
+            xml.WriteElementString("readonly", "");
+        if (serial is not null)
+            xml.WriteElementString("serial", serial);
         xml.WriteEndElement();
     }
 

@@ -15,26 +15,8 @@ public static class VolumeDevices
     {
         var text = new StringBuilder();
         using (var xml = XmlWriter.Create(text, new XmlWriterSettings { OmitXmlDeclaration = true }))
-        {
-            xml.WriteStartElement("disk");
-            xml.WriteAttributeString("type", "file");
-            xml.WriteAttributeString("device", "disk");
-            xml.WriteStartElement("driver");
-            xml.WriteAttributeString("name", "qemu");
-            // Explicit: a probed format would let a guest that writes a qcow2 header read host files.
-            xml.WriteAttributeString("type", "qcow2");
-            xml.WriteEndElement();
-            xml.WriteStartElement("source");
-            xml.WriteAttributeString("file", path);
-            xml.WriteEndElement();
-            xml.WriteStartElement("target");
-            xml.WriteAttributeString("dev", target);
-            xml.WriteAttributeString("bus", "virtio");
-            xml.WriteEndElement();
-            // The guest finds its volume by id: /dev/disk/by-id/virtio-<serial>.
-            xml.WriteElementString("serial", volumeId.ToString("N")[..20]);
-            xml.WriteEndElement();
-        }
+            // qcow2 explicitly; the serial lets the guest find its volume by id: /dev/disk/by-id/virtio-<serial>.
+            Machines.DomainXmlBuilder.WriteDisk(xml, "disk", "qcow2", path, target, "virtio", serial: volumeId.ToString("N")[..20]);
         return text.ToString();
     }
 
