@@ -41,6 +41,12 @@ public interface IMachineStore
     /// (<see cref="QuotaExceededException"/>). False when the machine changed meanwhile.
     /// </summary>
     Task<bool> ResizeAsync(Guid id, MachineState state, int fromVcpus, int fromMemoryMiB, int toVcpus, int toMemoryMiB, bool checkQuota, CancellationToken ct);
+    /// <summary>
+    /// Records a new root disk size if the machine still has <paramref name="fromGiB"/>, moving its disk charge in the same
+    /// transaction; with <paramref name="checkQuota"/> the growth and the per-machine disk cap are checked first
+    /// (<see cref="QuotaExceededException"/>). False when the machine is gone or its disk changed meanwhile.
+    /// </summary>
+    Task<bool> ResizeDiskAsync(Guid id, int fromGiB, int toGiB, bool checkQuota, CancellationToken ct);
 }
 
 /// <summary>One tenant's share of one host: the sums over its machines there, whatever their state.</summary>

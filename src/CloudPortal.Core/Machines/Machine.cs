@@ -19,6 +19,8 @@ public sealed record Machine
     public Guid? PlacementGroupId { get; init; }
     /// <summary>The image its root disk was made from (null: diskless); an image in use cannot be deleted.</summary>
     public Guid? ImageId { get; init; }
+    /// <summary>The root disk's size in GiB, rounded up (0: diskless); it counts against the tenant's aggregate disk quota.</summary>
+    public int DiskGiB { get; init; }
 }
 
 /// <summary>

@@ -19,6 +19,9 @@ public sealed record MachineRequest(string? Name, int? Vcpus, int? MemoryMiB, IR
 
     /// <summary>A clone from one of the source's snapshots: the disk is copied as that snapshot left it.</summary>
     internal MachineSnapshot? CloneSnapshot { get; init; }
+
+    /// <summary>The size of the source's disk (GiB, rounded up) that a clone gets a copy of: what its quota charge is.</summary>
+    internal int CloneDiskGiB { get; init; }
 }
 
 /// <summary>

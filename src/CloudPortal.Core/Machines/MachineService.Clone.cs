@@ -22,6 +22,9 @@ public sealed partial class MachineService
             MachineActions.EnsureAllowed("clone", [MachineState.Stopped], current);
             if (current.ImageId is null || disks is null)
                 throw new ConflictException($"Machine '{current.Name}' has no disk to clone (it was created without an image): create a new machine instead.");
+            // Measured on the host: the copy gets the source's disk as it is there, whatever was recorded.
+            var diskGiB = await RootDiskGiBAsync(caller, current.Id, ct)
+                ?? throw new ConflictException($"Machine '{current.Name}' has no disk on its host to clone.");
             var nic = networks is null ? null : await networks.GetNicAsync(current.Id, ct);
             var request = new MachineRequest(name, current.Vcpus, current.MemoryMiB, null, null, null, null,
                 nic?.Assignment.NetworkId, nic?.Assignment.SecurityGroupId)
@@ -29,6 +32,7 @@ public sealed partial class MachineService
                 CloneOf = current,
                 CloneClaim = claim,
                 CloneSnapshot = snapshot,
+                CloneDiskGiB = diskGiB,
             };
             var created = await CreateAsync(caller, request, ct);
             // The create's work holds the claim now and lets go of it once the disk is copied.

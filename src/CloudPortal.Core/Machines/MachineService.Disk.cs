@@ -7,7 +7,8 @@ namespace CloudPortal.Core.Machines;
 
 /// <summary>
 /// Growing a machine's root disk (it never shrinks: the guest's filesystem would be cut). A running guest sees the new
-/// size at once (QEMU grows the device); a stopped one's disk file is grown. The tenant's per-machine disk cap applies.
+/// size at once (QEMU grows the device); a stopped one's disk file is grown. The tenant's per-machine disk cap applies,
+/// and the growth counts against its aggregate disk quota: charged before the host grows the disk, given back if it refuses.
 /// </summary>
 public sealed partial class MachineService
 {
@@ -40,13 +41,13 @@ public sealed partial class MachineService
                 ?? throw new ConflictException($"Machine '{machine.Name}' has no disk to grow (it was created without an image).");
             if (sizeGiB <= current || sizeGiB > MachineRequestRules.MaxDiskGiB)
                 throw ValidationFailedException.For("sizeGiB", $"sizeGiB must be more than the disk's {current} GiB and at most {MachineRequestRules.MaxDiskGiB} (disks only grow).");
-            var limits = (await quotas.GetViewAsync(machine.TenantId, ct)).Limits;
-            if (limits.MaxMachineDiskGiB is { } cap && sizeGiB > cap)
-                throw new Quotas.QuotaExceededException([$"disk per machine: limit {cap} GiB, requested {sizeGiB} GiB"]);
             using var claim = _claims.Claim(machine.Id, machine.Name, "grow the disk of");
             var now = await GetAsync(caller, machineId, ct);
             MachineActions.EnsureAllowed("grow the disk of", GrowDiskAllowedFrom, now);
             var bytes = (ulong)sizeGiB.Value << 30;
+            // The growth is the new size less what is charged: the ledger then holds exactly the size the disk gets.
+            if (!await machines.ResizeDiskAsync(now.Id, now.DiskGiB, sizeGiB.Value, checkQuota: true, ct))
+                throw new ConflictException($"Machine '{now.Name}' changed meanwhile; read it again.");
             try
             {
                 await connections.RunAsync(now.HostId, connection =>
@@ -64,11 +65,14 @@ public sealed partial class MachineService
                     overlay.Resize(bytes);
                 }, ct);
             }
-            catch (LibvirtException ex)
+            catch (Exception ex)
             {
-                throw new ConflictException($"Growing the disk of '{now.Name}' failed on the host: {ex.LibvirtMessage}");
+                await machines.ResizeDiskAsync(now.Id, sizeGiB.Value, now.DiskGiB, checkQuota: false, CancellationToken.None);
+                if (ex is LibvirtException lex)
+                    throw new ConflictException($"Growing the disk of '{now.Name}' failed on the host: {lex.LibvirtMessage}");
+                throw;
             }
-            return now;
+            return now with { DiskGiB = sizeGiB.Value };
         }, m => $"root disk to {sizeGiB} GiB", ct);
     }
 }

@@ -92,6 +92,9 @@ public sealed partial class MachineService(
         var valid = MachineRequestRules.Validate(request);
         var rootImage = await FindRootImageAsync(caller, valid, ct);
         long diskBytes = rootImage is null ? 0 : MachineDisks.CapacityBytes(rootImage, valid.DiskGiB);
+        // The root disk counts against the aggregate disk quota at the size it is made: the requested size or the image's
+        // virtual size for a disk from an image, the source's disk for a clone (a full copy of it).
+        var diskGiB = (int)(rootImage is not null ? QuotaAmounts.GiBOf(diskBytes) : request.CloneOf is not null ? request.CloneDiskGiB : 0);
         var seed = await SeedForAsync(caller, request, valid, rootImage, ct);
         var group = await placement.GroupAsync(caller, request.PlacementGroupId, ct);
         // Checked before anything is recorded: a machine may only join its own tenant's networks.
@@ -131,12 +134,13 @@ public sealed partial class MachineService(
                 UpdatedAt = now,
                 PlacementGroupId = request.PlacementGroupId,
                 ImageId = rootImage?.ImageId ?? request.CloneOf?.ImageId,
+                DiskGiB = diskGiB,
             };
             operation = NewOperation(OperationKinds.Create, caller, machine.Id, now);
             // Reserves the defined and the running part: the machine is created to run.
             await machines.InsertWithOperationAsync(machine, operation,
-                QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
-                new MachineSize(machine.Vcpus, machine.MemoryMiB, (int)((diskBytes + (1L << 30) - 1) >> 30)), ct);
+                QuotaAmounts.DefinedOf(machine.Vcpus, machine.MemoryMiB, machine.DiskGiB) + QuotaAmounts.RunningOf(machine.Vcpus, machine.MemoryMiB),
+                new MachineSize(machine.Vcpus, machine.MemoryMiB, machine.DiskGiB), ct);
         }
         finally
         {

@@ -84,12 +84,13 @@ public sealed class TemplateService(ITemplateStore templates, MachineService mac
             errors.ThrowIfAny();
 
             // The whole launch against the quota first: a launch that cannot fit creates nothing.
+            var diskGiB = await RootDiskGiBAsync(caller, template, ct);
             var view = await quotas.GetViewAsync(caller.TenantId, ct);
-            var each = QuotaAmounts.DefinedOf(template.Vcpus, template.MemoryMiB) + QuotaAmounts.RunningOf(template.Vcpus, template.MemoryMiB);
+            var each = QuotaAmounts.DefinedOf(template.Vcpus, template.MemoryMiB, diskGiB) + QuotaAmounts.RunningOf(template.Vcpus, template.MemoryMiB);
             var all = QuotaAmounts.Zero;
             for (var i = 0; i < count!.Value; i++)
                 all += each;
-            var violations = QuotaRules.Violations(view.Limits, view.Usage + view.Reserved, all, new MachineSize(template.Vcpus, template.MemoryMiB, template.DiskGiB ?? 0));
+            var violations = QuotaRules.Violations(view.Limits, view.Usage + view.Reserved, all, new MachineSize(template.Vcpus, template.MemoryMiB, diskGiB));
             if (violations.Count > 0)
                 throw new QuotaExceededException([$"{count} machines of template '{template.Name}'", .. violations]);
 
@@ -111,6 +112,18 @@ public sealed class TemplateService(ITemplateStore templates, MachineService mac
                 throw new ConflictException($"No machine of the launch was created: {string.Join("; ", notCreated)}.");
             return new BatchResult(created, notCreated);
         }, r => $"{r.Created.Count} created, {r.NotCreated.Count} not", ct);
+    }
+
+    /// <summary>
+    /// The root disk each machine of the template gets, as a create sizes it (the template's size or the image's virtual
+    /// size, whichever is bigger); 0 for a diskless template or an image gone since, which each create then refuses.
+    /// </summary>
+    private async Task<int> RootDiskGiBAsync(Caller caller, MachineTemplate template, CancellationToken ct)
+    {
+        if (template.ImageId is not { } imageId || images is null)
+            return 0;
+        var image = await images.FindForCallerAsync(caller, imageId, ct);
+        return image is null ? 0 : (int)QuotaAmounts.GiBOf(Storage.MachineDisks.CapacityBytes(image, template.DiskGiB));
     }
 
     /// <summary>The template a request describes, checked as a create would be: sizes, image, network, keys, user-data.</summary>

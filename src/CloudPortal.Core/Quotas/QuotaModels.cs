@@ -127,8 +127,12 @@ public sealed record QuotaAmounts
         Snapshots = -Snapshots, Networks = -Networks, Images = -Images, RunningVcpus = -RunningVcpus, RunningMemoryMiB = -RunningMemoryMiB,
     };
 
-    /// <summary>What a machine adds to the defined usage (it exists, whatever it does).</summary>
-    public static QuotaAmounts DefinedOf(int vcpus, int memoryMiB) => new() { Machines = 1, Vcpus = vcpus, MemoryMiB = memoryMiB };
+    /// <summary>What a machine adds to the defined usage (it exists, whatever it does), its root disk included.</summary>
+    public static QuotaAmounts DefinedOf(int vcpus, int memoryMiB, long diskGiB) =>
+        new() { Machines = 1, Vcpus = vcpus, MemoryMiB = memoryMiB, DiskGiB = diskGiB };
+
+    /// <summary>A disk's size in whole GiB, rounded up, as the disk quota counts it.</summary>
+    public static long GiBOf(long bytes) => (bytes + (1L << 30) - 1) >> 30;
 
     /// <summary>What a machine adds to the running usage while it is in a charged-running state.</summary>
     public static QuotaAmounts RunningOf(int vcpus, int memoryMiB) => new() { RunningVcpus = vcpus, RunningMemoryMiB = memoryMiB };

@@ -13,7 +13,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     private const string Columns = """
         id AS Id, name AS Name, tenant_id AS TenantId, owner_id AS OwnerId, host_id AS HostId, state AS State,
         vcpus AS Vcpus, memory_mib AS MemoryMiB, domain_uuid AS DomainUuid, last_error AS LastError,
-        created_at AS CreatedAt, updated_at AS UpdatedAt, image_id AS ImageId,
+        created_at AS CreatedAt, updated_at AS UpdatedAt, image_id AS ImageId, disk_gib AS DiskGiB,
         (SELECT pg.group_id FROM machine_placement_groups pg WHERE pg.machine_id = machines.id) AS PlacementGroupId
         """;
 
@@ -31,14 +31,16 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
                 await QuotaLedger.ReserveAsync(connection, transaction, operation.Id, machine.TenantId, machine.Id,
                     ReservationKinds.Create, reservation, size, ct);
             await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO machines (id, name, tenant_id, owner_id, host_id, state, vcpus, memory_mib, domain_uuid, last_error, created_at, updated_at, image_id)
-                VALUES (@Id, @Name, @TenantId, @OwnerId, @HostId, @State, @Vcpus, @MemoryMiB, @DomainUuid, @LastError, @CreatedAt, @UpdatedAt, @ImageId)
+                INSERT INTO machines (id, name, tenant_id, owner_id, host_id, state, vcpus, memory_mib, domain_uuid, last_error, created_at, updated_at,
+                    image_id, disk_gib)
+                VALUES (@Id, @Name, @TenantId, @OwnerId, @HostId, @State, @Vcpus, @MemoryMiB, @DomainUuid, @LastError, @CreatedAt, @UpdatedAt,
+                    @ImageId, @DiskGiB)
                 """,
                 new
                 {
                     machine.Id, machine.Name, machine.TenantId, machine.OwnerId, machine.HostId,
                     State = machine.State.ToContractName(), machine.Vcpus, machine.MemoryMiB, machine.DomainUuid, machine.ImageId,
-                    machine.LastError, machine.CreatedAt, machine.UpdatedAt,
+                    machine.LastError, machine.CreatedAt, machine.UpdatedAt, machine.DiskGiB,
                 }, transaction, cancellationToken: ct));
             // In the create's transaction: a group deleted meanwhile fails the create rather than leaving a stray member.
             if (machine.PlacementGroupId is { } groupId)
@@ -206,7 +208,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             var state = ParseState(before.State);
             var release = QuotaAmounts.Zero;
             if (QuotaResources.IsChargedDefined(state))
-                release += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+                release += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB, before.DiskGiB);
             if (QuotaResources.IsChargedRunning(state))
                 release += QuotaAmounts.RunningOf(before.Vcpus, before.MemoryMiB);
             // Its snapshots went with it (the rows by cascade): so does their charge.
@@ -274,6 +276,36 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         return true;
     }
 
+    public async Task<bool> ResizeDiskAsync(Guid id, int fromGiB, int toGiB, bool checkQuota, CancellationToken ct)
+    {
+        await using var connection = await database.OpenForWriteAsync(ct);
+        // Immediate: the check and the charge see the same figures, so two growths cannot both take the last GiB.
+        await using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        var before = await ChargeRowAsync(connection, transaction, id, ct);
+        if (before is null || before.DiskGiB != fromGiB)
+            return false;
+        var state = ParseState(before.State);
+        if (checkQuota)
+        {
+            var (limits, _) = await QuotaLedger.LimitsAsync(connection, transaction, before.TenantId, ct);
+            var used = await QuotaLedger.UsageAsync(connection, transaction, before.TenantId, ct)
+                + await QuotaLedger.ReservedAsync(connection, transaction, before.TenantId, ct);
+            // Only growth is checked against the pool (a smaller disk always fits), and only the disk cap applies: the
+            // machine's vCPUs and memory are not what changes here.
+            var violations = QuotaRules.Violations(limits, used, new QuotaAmounts { DiskGiB = Math.Max(0, toGiB - fromGiB) }, new MachineSize(0, 0, toGiB));
+            if (violations.Count > 0)
+                throw new QuotaExceededException(violations);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE machines SET disk_gib = @toGiB, updated_at = @now WHERE id = @id",
+            new { id, toGiB, now = Clock.Now() }, transaction, cancellationToken: ct));
+        // A machine still provisioning is held by its create reservation, which leaving that state turns into usage.
+        if (QuotaResources.IsChargedDefined(state))
+            await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, new QuotaAmounts { DiskGiB = toGiB - fromGiB }, ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
     private sealed class ChargeRow
     {
         public Guid Id { get; init; }
@@ -281,11 +313,12 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         public string State { get; init; } = "";
         public int Vcpus { get; init; }
         public int MemoryMiB { get; init; }
+        public int DiskGiB { get; init; }
     }
 
     private static Task<ChargeRow?> ChargeRowAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Guid id, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<ChargeRow>(new CommandDefinition(
-            "SELECT id AS Id, tenant_id AS TenantId, state AS State, vcpus AS Vcpus, memory_mib AS MemoryMiB FROM machines WHERE id = @id",
+            "SELECT id AS Id, tenant_id AS TenantId, state AS State, vcpus AS Vcpus, memory_mib AS MemoryMiB, disk_gib AS DiskGiB FROM machines WHERE id = @id",
             new { id }, transaction, cancellationToken: ct));
 
     /// <summary>
@@ -302,10 +335,10 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         if (!wasDefined && isDefined)
         {
             await QuotaLedger.DeleteCreateReservationsAsync(connection, transaction, before.Id, ct);
-            delta += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+            delta += QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB, before.DiskGiB);
         }
         else if (wasDefined && !isDefined)
-            delta -= QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB);
+            delta -= QuotaAmounts.DefinedOf(before.Vcpus, before.MemoryMiB, before.DiskGiB);
         await QuotaLedger.AddUsageAsync(connection, transaction, before.TenantId, delta, ct);
     }
 

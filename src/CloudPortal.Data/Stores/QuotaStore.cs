@@ -136,6 +136,7 @@ public sealed class QuotaStore(SqliteDatabase database) : IQuotaStore
             SELECT count(*) AS Machines,
                    coalesce(sum(vcpus), 0) AS Vcpus,
                    coalesce(sum(memory_mib), 0) AS MemoryMiB,
+                   coalesce(sum(disk_gib), 0) AS DiskGiB,
                    coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating', 'stopping') THEN vcpus ELSE 0 END), 0) AS RunningVcpus,
                    coalesce(sum(CASE WHEN state IN ('running', 'paused', 'migrating', 'stopping') THEN memory_mib ELSE 0 END), 0) AS RunningMemoryMiB
             FROM machines

@@ -9,11 +9,11 @@ public sealed record PageDto<T>(IReadOnlyList<T> Items, string? Next);
 
 public sealed record MachineDto(
     Guid Id, string Name, Guid TenantId, Guid HostId, string State, int Vcpus, int MemoryMiB, Guid DomainUuid,
-    string? LastError, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? OperationId = null, Guid? ImageId = null)
+    string? LastError, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? OperationId = null, Guid? ImageId = null, int DiskGiB = 0)
 {
     public static MachineDto From(Machine m, Guid? operationId = null) => new(
         m.Id, m.Name, m.TenantId, m.HostId, m.State.ToContractName(), m.Vcpus, m.MemoryMiB, m.DomainUuid,
-        m.LastError, m.CreatedAt, m.UpdatedAt, operationId, m.ImageId);
+        m.LastError, m.CreatedAt, m.UpdatedAt, operationId, m.ImageId, m.DiskGiB);
 }
 
 /// <summary>The create body of the contract; imageId and diskGiB arrive with the storage issue. networkId: an id or "default".</summary>
