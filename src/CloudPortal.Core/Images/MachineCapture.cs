@@ -18,7 +18,8 @@ namespace CloudPortal.Core.Images;
 public sealed class MachineCapture(MachineService machines, IOperationStore operations, OperationExecutor executor, HostConnections connections,
     MachineDisks disks, ImageCatalogue catalogue, IAuditLog audit, ILogger<MachineCapture> log)
 {
-    public static string CaptureVolumeName(Guid operationId) => $"capture-{operationId:D}.qcow2";
+    /// <summary>The temporary copy's name in the host's pool; one the portal crashed before removing is collected later (<see cref="OrphanDiskCollector"/>).</summary>
+    public static string CaptureVolumeName(Guid operationId) => MachineDisks.CaptureName(operationId);
 
     public async Task<Operation> CaptureAsync(Caller caller, Guid machineId, string? name, string? description, CancellationToken ct)
     {

@@ -21,6 +21,7 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
 {
     private const string BasePrefix = "base-";
     private const string OverlaySuffix = ".qcow2";
+    private const string CapturePrefix = "capture-";
 
     private readonly StorageOptions _options = options.Value;
     // Bases whose bytes were hashed since this portal started; a base found on a host otherwise is hashed once
@@ -37,6 +38,19 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
 
     /// <summary>The machine's NoCloud seed volume: derived from its domain, so rollback and delete find it without a record.</summary>
     public static string SeedName(Guid domainUuid) => "seed-" + domainUuid.ToString("D") + ".iso";
+
+    /// <summary>
+    /// The flattened copy a capture makes of a machine's disk before downloading it: named after the capture's operation,
+    /// so that the collector can tell whether the capture that made it still runs.
+    /// </summary>
+    public static string CaptureName(Guid operationId) => CapturePrefix + operationId.ToString("D") + OverlaySuffix;
+
+    /// <summary>The capture operation a volume was made by, by its derived name; null for any other volume.</summary>
+    public static Guid? CaptureOfVolume(string volumeName) =>
+        volumeName.StartsWith(CapturePrefix, StringComparison.Ordinal) && volumeName.EndsWith(OverlaySuffix, StringComparison.Ordinal)
+        && Guid.TryParseExact(volumeName[CapturePrefix.Length..^OverlaySuffix.Length], "D", out var operationId)
+            ? operationId
+            : null;
 
     /// <summary>Uploads the seed ISO into the host's portal pool through a libvirt stream (the host may be remote); returns its path there.</summary>
     public Task<string> UploadSeedAsync(Guid hostId, Guid domainUuid, string isoPath, CancellationToken ct) =>
@@ -160,40 +174,52 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
     }
 
     /// <summary>
-    /// Removes overlays and seeds in the host's pool that belong to no machine the portal places on this host, then
-    /// every base no overlay uses any more. They are left behind when a host drops: a create placed again elsewhere
-    /// leaves its overlay on the dropped host, and a crash between an overlay's removal and the base collection
-    /// leaves a base. A disk whose domain is still defined there is left alone.
+    /// Removes overlays and seeds in the host's pool that belong to no machine the portal places on this host, capture
+    /// copies whose capture no longer runs, then every base no overlay uses any more. They are left behind when a host
+    /// drops: a create placed again elsewhere leaves its overlay on the dropped host, a crash between an overlay's
+    /// removal and the base collection leaves a base, and a portal that dies mid-capture (or cannot reach the host when
+    /// the capture ends) leaves its copy. A disk whose domain is still defined there is left alone, and nothing younger
+    /// than <see cref="StorageOptions.LeftoverDiskMinimumAge"/> is touched.
     /// </summary>
     /// <param name="isPlacedHere">Whether a machine with this domain UUID is recorded on this host.</param>
+    /// <param name="isCaptureRunning">Whether the capture operation with this id is still at work.</param>
     /// <returns>The names of the volumes removed.</returns>
-    public async Task<IReadOnlyList<string>> CollectOrphansAsync(Guid hostId, Func<Guid, CancellationToken, Task<bool>> isPlacedHere, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> CollectOrphansAsync(Guid hostId, Func<Guid, CancellationToken, Task<bool>> isPlacedHere,
+        Func<Guid, bool> isCaptureRunning, CancellationToken ct)
     {
         var gate = _hostLocks.GetOrAdd(hostId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
         {
-            // Listed before the records are read: a create records its machine before it makes the overlay, so
-            // every disk listed here already has its record if it has one.
-            var candidates = await connections.RunAsync(hostId, connection =>
+            // Listed before the records are read: a create records its machine before it makes the overlay, and a capture
+            // is running before it makes its copy, so every disk listed here already has its owner if it has one.
+            var (candidates, captures) = await connections.RunAsync(hostId, connection =>
             {
+                var found = new List<(string Name, Guid DomainUuid)>();
+                var copies = new List<(string Name, Guid OperationId)>();
                 using var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);
                 if (pool is null || !pool.IsActive)
-                    return [];
+                    return (found, copies);
                 pool.Refresh();
                 var volumes = pool.ListAllVolumes();
                 try
                 {
-                    var found = new List<(string Name, Guid DomainUuid)>();
                     foreach (var volume in volumes)
                     {
-                        if (DomainOfDisk(volume.Name) is not { } uuid || Age(volume.GetXmlDescription()) < _options.LeftoverDiskMinimumAge)
+                        var uuid = DomainOfDisk(volume.Name);
+                        var capture = uuid is null ? CaptureOfVolume(volume.Name) : null;
+                        if ((uuid is null && capture is null) || Age(volume.GetXmlDescription()) < _options.LeftoverDiskMinimumAge)
                             continue;
-                        using var domain = connection.LookupDomainByUuid(uuid);
+                        if (capture is { } operationId)
+                        {
+                            copies.Add((volume.Name, operationId));
+                            continue;
+                        }
+                        using var domain = connection.LookupDomainByUuid(uuid!.Value);
                         if (domain is null)
-                            found.Add((volume.Name, uuid));
+                            found.Add((volume.Name, uuid.Value));
                     }
-                    return found;
+                    return (found, copies);
                 }
                 finally
                 {
@@ -207,6 +233,8 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
                 if (!await isPlacedHere(uuid, ct))
                     orphans.Add(name);
             }
+            // A capture that still runs removes its copy itself when it ends; one that is not running never will.
+            orphans.AddRange(captures.Where(c => !isCaptureRunning(c.OperationId)).Select(c => c.Name));
             var (removed, removedBases) = await connections.RunAsync(hostId, connection =>
             {
                 using var pool = connection.LookupStoragePoolByName(_options.PortalPoolName);

@@ -2,8 +2,6 @@ using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Storage;
 using LibvirtSharp;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace CloudPortal.Core.Tests.Storage;
 
@@ -11,95 +9,34 @@ namespace CloudPortal.Core.Tests.Storage;
 [Trait("Category", "RealHost")]
 public sealed class LeftoverDiskRealHostTests : IAsyncLifetime
 {
-    private const string Uri = "qemu:///system";
-    private const string Prefix = "cpv-core-";
-    private readonly string _pool = Prefix + Guid.NewGuid().ToString("N")[..8];
-    private readonly string _work = Path.Combine(Path.GetTempPath(), Prefix + Guid.NewGuid().ToString("N")[..8]);
-    private readonly Guid _hostId = Guid.NewGuid();
-    private HostConnections _connections = null!;
+    private RealHostPool _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        using (var conn = Connection.Open(Uri))
-        {
-            foreach (var pool in conn.ListAllStoragePools())
-            {
-                using (pool)
-                {
-                    if (pool.Name.StartsWith(Prefix, StringComparison.Ordinal))
-                        RemovePool(pool);
-                }
-            }
-        }
-        Directory.CreateDirectory(_work);
-        _connections = new HostConnections(new VirtualizationProbe(NullLogger<VirtualizationProbe>.Instance), NullLogger<HostConnections>.Instance);
-        _connections.Start(new Host { Id = _hostId, Name = "local", Uri = Uri });
-        Assert.True(await _connections.WaitConnectedAsync(_hostId, TimeSpan.FromSeconds(60), CancellationToken.None));
-    }
+    public async Task InitializeAsync() => _host = await RealHostPool.StartAsync("cpv-core-");
 
-    public async Task DisposeAsync()
-    {
-        await _connections.DisposeAsync();
-        using var conn = Connection.Open(Uri);
-        using (var pool = conn.LookupStoragePoolByName(_pool))
-            if (pool is not null)
-                RemovePool(pool);
-        Directory.Delete(_work, recursive: true);
-    }
-
-    private static void RemovePool(StoragePool pool)
-    {
-        if (!pool.IsActive)
-            pool.Create();
-        pool.Refresh();
-        foreach (var vol in pool.ListAllVolumes())
-        {
-            using (vol)
-                vol.Delete();
-        }
-        pool.Destroy();
-        pool.Delete();
-        pool.Undefine();
-    }
-
-    private MachineDisks Disks(TimeSpan minimumAge) => new(_connections,
-        Options.Create(new StorageOptions { PortalPoolName = _pool, PortalPoolPath = "/var/lib/" + _pool, LeftoverDiskMinimumAge = minimumAge }),
-        NullLogger<MachineDisks>.Instance);
-
-    private List<string> VolumeNames()
-    {
-        using var conn = Connection.Open(Uri);
-        using var pool = conn.LookupStoragePoolByName(_pool)!;
-        pool.Refresh();
-        var vols = pool.ListAllVolumes();
-        var names = vols.Select(v => v.Name).Order(StringComparer.Ordinal).ToList();
-        foreach (var v in vols)
-            v.Dispose();
-        return names;
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task CollectOrphansAsync_OverlayOfNoMachineHere_RemovedWithItsBaseOnlyWhenUnused()
     {
-        var image = await QemuImg.CreateQcow2Async(Path.Combine(_work, "small.qcow2"), virtualMiB: 64, dataMiB: 1);
+        var image = await QemuImg.CreateQcow2Async(Path.Combine(_host.WorkDirectory, "small.qcow2"), virtualMiB: 64, dataMiB: 1);
         var kept = Guid.NewGuid();
         var orphan = Guid.NewGuid();
-        var disks = Disks(TimeSpan.Zero);
-        await disks.CreateOverlayAsync(_hostId, kept, image, MachineDisks.CapacityBytes(image, null), CancellationToken.None);
-        await disks.CreateOverlayAsync(_hostId, orphan, image, MachineDisks.CapacityBytes(image, null), CancellationToken.None);
+        var disks = _host.Disks(TimeSpan.Zero);
+        await disks.CreateOverlayAsync(_host.HostId, kept, image, MachineDisks.CapacityBytes(image, null), CancellationToken.None);
+        await disks.CreateOverlayAsync(_host.HostId, orphan, image, MachineDisks.CapacityBytes(image, null), CancellationToken.None);
         var baseName = MachineDisks.BaseVolumeName(image);
 
         // Fresh disks are left alone: a create in flight makes its overlay before its domain.
-        Assert.Empty(await Disks(TimeSpan.FromMinutes(10)).CollectOrphansAsync(_hostId, (_, _) => Task.FromResult(false), CancellationToken.None));
-        Assert.Equal(3, VolumeNames().Count);
+        Assert.Empty(await _host.Disks(TimeSpan.FromMinutes(10)).CollectOrphansAsync(_host.HostId, (_, _) => Task.FromResult(false), _ => false, CancellationToken.None));
+        Assert.Equal(3, _host.VolumeNames().Count);
 
-        var removed = await disks.CollectOrphansAsync(_hostId, (uuid, _) => Task.FromResult(uuid == kept), CancellationToken.None);
+        var removed = await disks.CollectOrphansAsync(_host.HostId, (uuid, _) => Task.FromResult(uuid == kept), _ => false, CancellationToken.None);
         Assert.Equal([MachineDisks.OverlayName(orphan)], removed);
-        Assert.Equal(new[] { baseName, MachineDisks.OverlayName(kept) }.Order(StringComparer.Ordinal), VolumeNames());
+        Assert.Equal(new[] { baseName, MachineDisks.OverlayName(kept) }.Order(StringComparer.Ordinal), _host.VolumeNames());
 
-        removed = await disks.CollectOrphansAsync(_hostId, (_, _) => Task.FromResult(false), CancellationToken.None);
+        removed = await disks.CollectOrphansAsync(_host.HostId, (_, _) => Task.FromResult(false), _ => false, CancellationToken.None);
         Assert.Equal(new[] { MachineDisks.OverlayName(kept), baseName }, removed);
-        Assert.Empty(VolumeNames());
+        Assert.Empty(_host.VolumeNames());
     }
 
     [Theory]
