@@ -109,7 +109,8 @@ public static class GrowDiskEndpoints
         api.MapPost("/machines/{id:guid}/grow-disk", async (Guid id, GrowDiskDto? body, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
             MachineDto.From(await service.GrowDiskAsync(user.ToCaller(), id, body?.SizeGiB, ct)))
         .WithTags("Machines")
-        .WithSummary("Grow the machine's root disk to sizeGiB (never shrink; within the per-machine disk cap): a running guest sees it at once.")
+        .WithSummary("Grow the machine's root disk to sizeGiB (never shrink; within the per-machine disk cap, the growth counted in the tenant's " +
+            "disk quota): a running guest sees it at once.")
         .Produces<MachineDto>()
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status403Forbidden)
