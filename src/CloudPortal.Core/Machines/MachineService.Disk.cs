@@ -26,7 +26,7 @@ public sealed partial class MachineService
             using var overlay = pool.LookupVolumeByName(MachineDisks.OverlayName(machine.DomainUuid));
             return overlay is null ? (long?)null : (long)overlay.GetInfo().CapacityBytes;
         }, ct);
-        return bytes is { } b ? (int)((b + (1L << 30) - 1) >> 30) : null;
+        return bytes is { } b ? (int)Quotas.QuotaAmounts.GiBOf(b) : null;
     }
 
     public async Task<Machine> GrowDiskAsync(Caller caller, Guid machineId, int? sizeGiB, CancellationToken ct)
