@@ -14,8 +14,12 @@ public sealed class OperationExecutor(ILogger<OperationExecutor> log) : IAsyncDi
 
     public void Start(Guid operationId, Func<CancellationToken, Task> work)
     {
+        // The work waits until it is registered: one that ended at once would otherwise remove itself before being
+        // added, and stay "running" for ever (the leftover-disk collector keeps what a running capture owns).
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = Task.Run(async () =>
         {
+            await registered.Task;
             try
             {
                 await work(_stopping.Token);
@@ -34,6 +38,7 @@ public sealed class OperationExecutor(ILogger<OperationExecutor> log) : IAsyncDi
             }
         });
         _running[operationId] = task;
+        registered.SetResult();
     }
 
     public bool IsRunning(Guid operationId) => _running.ContainsKey(operationId);
