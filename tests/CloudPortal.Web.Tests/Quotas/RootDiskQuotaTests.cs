@@ -1,14 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Bunit;
+using CloudPortal.Core.Accounts;
+using CloudPortal.Core.Common;
 using CloudPortal.Core.Images;
 using CloudPortal.Core.Machines;
+using CloudPortal.Core.Quotas;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
 
 namespace CloudPortal.Web.Tests.Quotas;
 
@@ -75,7 +81,7 @@ public sealed class RootDiskQuotaTests(RootDiskQuotaPortal portal) : IClassFixtu
         await using var file = File.OpenRead(path);
         var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file));
         var image = new ImageContent(Guid.NewGuid(), Path.GetFileName(path), sha, ImageFormat.Qcow2, (long)virtualMiB << 20, new FileInfo(path).Length, path);
-        portal.Images.Add(Core.Common.DefaultTenant.Id, image);
+        portal.Images.Add(DefaultTenant.Id, image);
         return image;
     }
 
@@ -282,6 +288,27 @@ public sealed class RootDiskQuotaTests(RootDiskQuotaPortal portal) : IClassFixtu
         Assert.Contains("disk: limit 5 GiB, used 0 GiB, requested 6 GiB", detail, StringComparison.Ordinal);
         Assert.Equal(0, await CountMachinesAsync(client));
         Assert.Equal((0L, 0L), await DiskUsageAsync(client, tenantId));
+    }
+
+    [Fact]
+    public async Task QuotaPage_MachineWithARootDisk_DiskBarShowsItAgainstTheLimit()
+    {
+        var image = await MakeImageAsync(64);
+        using var tenant = await TenantAsync(diskGiB: 6);
+        var created = await CreateAsync(tenant.Client, image, diskGiB: 2);
+
+        var services = portal.Factory.Services;
+        var admin = (await services.GetRequiredService<IUserStore>().FindByUsernameAsync("admin", CancellationToken.None))!;
+        await using var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        context.Services.AddSingleton(services.GetRequiredService<QuotaService>());
+        context.AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin).SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()), new Claim(PortalClaims.TenantId, tenant.Id));
+        var page = context.Render<Components.Pages.Quota>();
+
+        page.WaitForAssertion(() => Assert.Contains("2 GiB of 6 GiB", page.Find("[data-testid=quota-diskGiB]").TextContent), TimeSpan.FromSeconds(10));
+        await DeleteAsync(tenant.Client, created.GetProperty("id").GetString()!);
     }
 
     private static async Task<long> VirtualSizeAsync(string path)
