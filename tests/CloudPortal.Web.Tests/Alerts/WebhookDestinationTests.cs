@@ -34,14 +34,17 @@ public sealed class WebhookDestinationTests(TestDriverPortal guarded, AlertPorta
     [InlineData("http://[::1]:5080/hook", "::1 is a loopback address")]
     [InlineData("http://10.1.2.3/hook", "10.1.2.3 is a private address")]
     [InlineData("http://[::ffff:127.0.0.1]/hook", "IPv4-mapped form of 127.0.0.1")]
-    [InlineData("http://localhost:5080/hook", "localhost resolves to an address that is not allowed for webhooks: 127.0.0.1 is a loopback address")]
+    // Which of 127.0.0.1 and ::1 comes first depends on the machine's /etc/hosts.
+    [InlineData("http://localhost:5080/hook", "localhost resolves to an address that is not allowed for webhooks: ")]
     public async Task SetWebhook_InsideDestination_Returns400ForUrlNamingTheAddress(string url, string expected)
     {
         var tenantId = await NewTenantAsync(guarded);
         using var response = await guarded.Admin.PutAsJsonAsync($"/api/v1/tenants/{tenantId}/alert-webhook", new { url });
 
         var problem = await response.ValidationProblemAsync("url");
-        Assert.Contains(expected, problem.GetProperty("errors").GetProperty("url")[0].GetString());
+        var message = problem.GetProperty("errors").GetProperty("url")[0].GetString();
+        Assert.Contains(expected, message);
+        Assert.Contains("Alerts:WebhookAllowedNetworks", message);
         var stored = await (await guarded.Admin.GetAsync($"/api/v1/tenants/{tenantId}/alert-webhook")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, stored.GetProperty("url").ValueKind);
     }
@@ -57,7 +60,7 @@ public sealed class WebhookDestinationTests(TestDriverPortal guarded, AlertPorta
         var status = (await tested.JsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString()!;
 
         Assert.StartsWith("refused: the webhook host localhost has no address the portal may connect to", status);
-        Assert.Contains("127.0.0.1 is a loopback address", status);
+        Assert.Contains("is a loopback address", status);
         Assert.DoesNotContain("attempts", status);
         var webhook = await (await guarded.Admin.GetAsync($"/api/v1/tenants/{tenantId}/alert-webhook")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(status, webhook.GetProperty("lastStatus").GetString());
