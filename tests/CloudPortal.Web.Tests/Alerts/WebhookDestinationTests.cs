@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using CloudPortal.Core.Alerts;
+using CloudPortal.Core.Common;
+using CloudPortal.Core.Monitoring;
 using CloudPortal.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CloudPortal.Web.Tests.Alerts;
 
@@ -65,6 +68,42 @@ public sealed class WebhookDestinationTests(TestDriverPortal guarded, AlertPorta
         var webhook = await (await guarded.Admin.GetAsync($"/api/v1/tenants/{tenantId}/alert-webhook")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(status, webhook.GetProperty("lastStatus").GetString());
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, webhook.GetProperty("lastAttemptAt").ValueKind);
+        Assert.Equal(0, receiver.Requests);
+    }
+
+    [Fact]
+    public async Task FiredAlert_WebhookNameResolvesToLoopbackWithoutAllowList_RecordsTheRefusalAndSendsNothing()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenantId = await NewTenantAsync(guarded);
+        var username = PortalApi.UniqueName("hook");
+        using (var user = await guarded.Admin.PostAsJsonAsync("/api/v1/users", new { username, password = "hook-password-1", tenantId, role = Roles.TenantAdmin }))
+            Assert.Equal(HttpStatusCode.Created, user.StatusCode);
+        using var client = await guarded.Factory.ClientForAsync(username, "hook-password-1");
+        await StoreWebhookAsync(guarded, tenantId, LocalhostUrl(receiver));
+        var machineId = (await client.CreateMachineAsync(PortalApi.UniqueName("hookm"))).GetProperty("id").GetGuid();
+        using (var rule = await client.PostAsJsonAsync("/api/v1/alert-rules",
+            new { name = "cpu-hot", scope = "tenant", metric = "cpu", comparison = ">", threshold = 90, durationSeconds = 0 }))
+            await rule.JsonAsync(HttpStatusCode.Created);
+
+        // The engine reloads its rules on the next sample; keep publishing until the sender has recorded its attempt.
+        var hostId = guarded.Host.GetProperty("id").GetGuid();
+        var machine = Enumerable.Repeat(float.NaN, MetricCatalog.M.Count).ToArray();
+        machine[MetricCatalog.M.Cpu] = 99f;
+        var host = Enumerable.Repeat(float.NaN, MetricCatalog.H.Count).ToArray();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string? status = null;
+        while (status is null)
+        {
+            guarded.Factory.Services.GetRequiredService<MetricSeries>().Publish(
+                new HostSample(hostId, Clock.Now(), host, [new MachineSample(machineId, tenantId, machine)], null), NullLogger.Instance);
+            await Task.Delay(300);
+            var webhook = await (await client.GetAsync($"/api/v1/tenants/{tenantId}/alert-webhook")).JsonAsync(HttpStatusCode.OK);
+            status = webhook.GetProperty("lastStatus").GetString();
+            Assert.True(status is not null || DateTime.UtcNow < deadline, "no delivery of the fired alert was recorded");
+        }
+
+        Assert.StartsWith("refused: the webhook host localhost has no address the portal may connect to", status);
         Assert.Equal(0, receiver.Requests);
     }
 
