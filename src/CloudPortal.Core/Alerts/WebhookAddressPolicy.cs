@@ -1,19 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
+using CloudPortal.Core.Common;
 
 namespace CloudPortal.Core.Alerts;
 
 /// <summary>
 /// Where the portal may POST a tenant's webhook: public unicast addresses only, so that a tenant cannot make the
 /// portal talk to its own loopback services, the local networks behind it or a cloud metadata service
-/// (server-side request forgery). An administrator's allow-list (Alerts:WebhookAllowedNetworks) admits networks
+/// (server-side request forgery). An administrator's allow-list (CloudPortal:Alerts:WebhookAllowedNetworks) admits networks
 /// anyway, for a receiver on site. Checked when a URL is saved and again on every connection, so that a name
 /// that resolves elsewhere after the save (DNS rebinding) gains nothing.
 /// </summary>
 public sealed class WebhookAddressPolicy(IReadOnlyList<IPNetwork> allowedNetworks)
 {
     /// <summary>The configuration key of the allow-list; CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS sets it too.</summary>
-    public const string AllowedNetworksKey = "Alerts:WebhookAllowedNetworks";
+    public const string AllowedNetworksKey = "CloudPortal:Alerts:WebhookAllowedNetworks";
     public const string AllowedNetworksVariable = "CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS";
 
     /// <summary>How long a name may take to resolve when a URL is saved.</summary>
@@ -61,7 +62,7 @@ public sealed class WebhookAddressPolicy(IReadOnlyList<IPNetwork> allowedNetwork
 
     /// <summary>
     /// The allow-list from comma-separated CIDRs (a bare address is a network of one); empty or null: none.
-    /// Throws FormatException naming the first entry that is not a network.
+    /// Throws InvalidSettingException naming the first entry that is not a network.
     /// </summary>
     public static IReadOnlyList<IPNetwork> ParseNetworks(string? list)
     {
@@ -75,7 +76,7 @@ public sealed class WebhookAddressPolicy(IReadOnlyList<IPNetwork> allowedNetwork
             else if (!entry.Contains('/') && IPAddress.TryParse(entry, out var single))
                 networks.Add(new IPNetwork(single, single.AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
             else
-                throw new FormatException($"{AllowedNetworksKey} ({AllowedNetworksVariable}): '{entry}' is not a network in CIDR notation " +
+                throw new InvalidSettingException($"{AllowedNetworksKey} ({AllowedNetworksVariable}): '{entry}' is not a network in CIDR notation " +
                     "such as 192.168.10.0/24 or fd00:1::/64 (the address must have no bits set after the prefix length).");
         }
         return networks;

@@ -1,5 +1,6 @@
 using System.Net;
 using CloudPortal.Core.Alerts;
+using CloudPortal.Core.Common;
 
 namespace CloudPortal.Core.Tests.Alerts;
 
@@ -162,7 +163,7 @@ public sealed class WebhookAddressPolicyTests
     [InlineData("10.0.0.0/")]
     public void ParseNetworks_BadEntry_ThrowsNamingTheEntryAndTheSetting(string list)
     {
-        var ex = Assert.Throws<FormatException>(() => WebhookAddressPolicy.ParseNetworks(list));
+        var ex = Assert.Throws<InvalidSettingException>(() => WebhookAddressPolicy.ParseNetworks(list));
 
         var bad = list.Split(',').Last().Trim();
         Assert.Contains($"'{bad}'", ex.Message);

@@ -47,7 +47,7 @@ public sealed class WebhookDestinationTests(TestDriverPortal guarded, AlertPorta
         var problem = await response.ValidationProblemAsync("url");
         var message = problem.GetProperty("errors").GetProperty("url")[0].GetString();
         Assert.Contains(expected, message);
-        Assert.Contains("Alerts:WebhookAllowedNetworks", message);
+        Assert.Contains("CloudPortal:Alerts:WebhookAllowedNetworks", message);
         var stored = await (await guarded.Admin.GetAsync($"/api/v1/tenants/{tenantId}/alert-webhook")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, stored.GetProperty("url").ValueKind);
     }

@@ -22,7 +22,7 @@ public static class AlertExtensions
         return services;
     }
 
-    /// <summary>The administrator's allow-list: CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS, else Alerts:WebhookAllowedNetworks.</summary>
+    /// <summary>The administrator's allow-list: CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS, else CloudPortal:Alerts:WebhookAllowedNetworks.</summary>
     private static string? AllowedNetworks(IConfiguration configuration) =>
         configuration[WebhookAddressPolicy.AllowedNetworksVariable] is { Length: > 0 } variable
             ? variable
