@@ -5,38 +5,16 @@ using LibvirtSharp.Native;
 namespace LibvirtSharp;
 
 /// <summary>A libvirt virtual network (<c>virNetworkPtr</c>). Owns its own reference; dispose it when done.</summary>
-public sealed class Network : IDisposable
+public sealed class Network : NamedLibvirtObject
 {
     private const uint XmlInactive = 1;
 
-    private readonly NetworkHandle _handle;
-
     internal unsafe Network(NetworkHandle handle)
+        : base(handle, ReadIdentity(handle, &Interop.virNetworkGetName, &Interop.virNetworkGetUUIDString, "virNetwork"))
     {
-        _handle = handle;
-        try
-        {
-            byte* name = Interop.virNetworkGetName(handle);
-            if (name == null)
-                throw LibvirtException.FromLastError("virNetworkGetName");
-            Name = Marshal.PtrToStringUTF8((nint)name)!;
-            byte* buf = stackalloc byte[37]; // VIR_UUID_STRING_BUFLEN
-            if (Interop.virNetworkGetUUIDString(handle, buf) < 0)
-                throw LibvirtException.FromLastError("virNetworkGetUUIDString");
-            Uuid = Guid.Parse(System.Text.Encoding.ASCII.GetString(buf, 36));
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
     }
 
-    /// <summary>The network name.</summary>
-    public string Name { get; }
-
-    /// <summary>The network UUID.</summary>
-    public Guid Uuid { get; }
+    private NetworkHandle Handle => (NetworkHandle)LiveHandle;
 
     /// <summary>Starts the defined network: its bridge comes up and dnsmasq starts (<c>virNetworkCreate</c>).</summary>
     public void Create() => Check(Interop.virNetworkCreate(Handle), "virNetworkCreate");
@@ -126,20 +104,5 @@ public sealed class Network : IDisposable
         }
     }
 
-    /// <summary>Releases the network reference; does not affect the network. Safe to call twice.</summary>
-    public void Dispose() => _handle.Dispose();
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Name} ({Uuid})";
-
     private static unsafe string? Utf8(byte* text) => text == null ? null : Marshal.PtrToStringUTF8((nint)text);
-
-    private NetworkHandle Handle
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-            return _handle;
-        }
-    }
 }

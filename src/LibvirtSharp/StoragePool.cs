@@ -5,38 +5,16 @@ using LibvirtSharp.Native;
 namespace LibvirtSharp;
 
 /// <summary>A libvirt storage pool. Owns its own reference; dispose it when done.</summary>
-public sealed class StoragePool : IDisposable
+public sealed class StoragePool : NamedLibvirtObject
 {
     internal const int ErrNoStoragePool = 49;
 
-    private readonly StoragePoolHandle _handle;
-
     internal unsafe StoragePool(StoragePoolHandle handle)
+        : base(handle, ReadIdentity(handle, &Interop.virStoragePoolGetName, &Interop.virStoragePoolGetUUIDString, "virStoragePool"))
     {
-        _handle = handle;
-        try
-        {
-            byte* name = Interop.virStoragePoolGetName(handle);
-            if (name == null)
-                throw LibvirtException.FromLastError("virStoragePoolGetName");
-            Name = Marshal.PtrToStringUTF8((nint)name)!;
-            byte* buf = stackalloc byte[37]; // VIR_UUID_STRING_BUFLEN
-            if (Interop.virStoragePoolGetUUIDString(handle, buf) < 0)
-                throw LibvirtException.FromLastError("virStoragePoolGetUUIDString");
-            Uuid = Guid.Parse(System.Text.Encoding.ASCII.GetString(buf, 36));
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
     }
 
-    /// <summary>The pool name.</summary>
-    public string Name { get; }
-
-    /// <summary>The pool UUID.</summary>
-    public Guid Uuid { get; }
+    private StoragePoolHandle Handle => (StoragePoolHandle)LiveHandle;
 
     /// <summary>Builds the pool's underlying storage (for a dir pool: creates the directory).</summary>
     public void Build(StoragePoolBuildFlags flags = StoragePoolBuildFlags.New) =>
@@ -141,12 +119,6 @@ public sealed class StoragePool : IDisposable
         return StorageVolume.Wrap(Interop.virStorageVolCreateXMLFrom(Handle, xml, source.Handle, 0), "virStorageVolCreateXMLFrom")!;
     }
 
-    /// <summary>Releases the pool reference; does not affect the pool. Safe to call twice.</summary>
-    public void Dispose() => _handle.Dispose();
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Name} ({Uuid})";
-
     internal static StoragePool? Wrap(StoragePoolHandle handle, string operation, bool nullWhenMissing = false)
     {
         if (!handle.IsInvalid)
@@ -156,14 +128,5 @@ public sealed class StoragePool : IDisposable
         if (nullWhenMissing && ex.Code == ErrNoStoragePool)
             return null;
         throw ex;
-    }
-
-    private StoragePoolHandle Handle
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-            return _handle;
-        }
     }
 }

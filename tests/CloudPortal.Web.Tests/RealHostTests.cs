@@ -45,7 +45,9 @@ public sealed class RealHostCollection
 [Collection(RealHostCollection.Name)]
 public sealed class RealHostTests(RealHostPortal portal) : IClassFixture<RealHostPortal>
 {
-    private static readonly TimeSpan BehindTheBack = TimeSpan.FromSeconds(5);
+    // libvirt's lifecycle event reaches the portal in well under a second on an idle box. The bound leaves room for
+    // a loaded 2-core CI machine and stays under the reconciler's 10 s sweep interval.
+    private static readonly TimeSpan BehindTheBack = TimeSpan.FromSeconds(8);
     private HttpClient Admin => portal.Admin;
 
     [Fact]
@@ -88,9 +90,7 @@ public sealed class RealHostTests(RealHostPortal portal) : IClassFixture<RealHos
 
         // Behind the portal's back: the API follows libvirt within seconds.
         await Virsh.RequireAsync("destroy", uuid);
-        var clock = Stopwatch.StartNew();
         await Admin.WaitMachineStateAsync(id, "stopped", BehindTheBack);
-        Assert.True(clock.Elapsed < BehindTheBack);
         await Virsh.RequireAsync("start", uuid);
         await Admin.WaitMachineStateAsync(id, "running", BehindTheBack);
 

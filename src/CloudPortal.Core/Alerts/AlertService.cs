@@ -10,7 +10,7 @@ namespace CloudPortal.Core.Alerts;
 /// watch hosts. Another tenant's rule or alert is reported as missing.
 /// </summary>
 public sealed class AlertService(IAlertStore store, IMachineStore machines, IHostStore hosts, Tenancy.ITenantStore tenants,
-    AlertEngine engine, AlertWebhookSender webhooks, IAuditLog audit)
+    AlertEngine engine, AlertWebhookSender webhooks, WebhookAddressPolicy destinations, IAuditLog audit)
 {
     public const int MaxUrlLength = 2048;
     public const int MaxSecretLength = 256;
@@ -113,6 +113,9 @@ public sealed class AlertService(IAlertStore store, IMachineStore machines, IHos
                 errors.Add("url", $"url must be an absolute http or https URL of at most {MaxUrlLength} characters.");
             else if (!string.IsNullOrEmpty(uri.UserInfo))
                 errors.Add("url", "url must not carry a user name or password; use secret to sign the requests instead.");
+            // Refused here for a clear answer; the sender checks again on every connection, as names can change.
+            else if (await destinations.CheckHostAsync(uri, ct) is { } refused)
+                errors.Add("url", refused);
             if (secret is { Length: > MaxSecretLength } || (secret is not null && secret.Any(char.IsControl)))
                 errors.Add("secret", $"secret must be at most {MaxSecretLength} characters without control characters.");
             errors.ThrowIfAny();

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -17,7 +19,7 @@ namespace CloudPortal.Core.Alerts;
 /// for the page.
 /// </summary>
 public sealed class AlertWebhookSender(IAlertStore store, AlertNotifications notifications, IOptions<AlertOptions> options,
-    ILogger<AlertWebhookSender> log) : BackgroundService
+    WebhookAddressPolicy policy, ILogger<AlertWebhookSender> log) : BackgroundService
 {
     public const string SignatureHeader = "X-CloudPortal-Signature";
     public const string EventHeader = "X-CloudPortal-Event";
@@ -27,11 +29,36 @@ public sealed class AlertWebhookSender(IAlertStore store, AlertNotifications not
     private readonly Channel<Alert> _queue = Channel.CreateBounded<Alert>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
-    // No redirects: a receiver must not be able to bounce the portal's POST (and its signature) somewhere else.
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        // No redirects: a receiver must not be able to bounce the portal's POST (and its signature) somewhere else.
+        AllowAutoRedirect = false,
+        // No proxy: the connection must go to the address the policy checked, not to a proxy that reaches anywhere.
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        // The policy is applied where the socket is opened, to the addresses resolved for this very connection:
+        // a name that resolved to a public address when the URL was saved and to an inside one now is refused.
+        ConnectCallback = (context, ct) => ConnectAsync(policy, context.DnsEndPoint, ct),
+    })
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
+
+    private static async ValueTask<Stream> ConnectAsync(WebhookAddressPolicy policy, DnsEndPoint endPoint, CancellationToken ct)
+    {
+        var addresses = await policy.ResolveAllowedAsync(endPoint.Host, ct);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, endPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
@@ -119,10 +146,26 @@ public sealed class AlertWebhookSender(IAlertStore store, AlertNotifications not
         {
             return ($"failed: no answer within {_options.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s after {attempts}", true);
         }
+        catch (HttpRequestException ex) when (Refusal(ex) is { } refused)
+        {
+            // Asking again would resolve to the same inside address: the first refusal is the answer.
+            log.LogWarning("The webhook of tenant {TenantId} was not called: {Reason}", webhook.TenantId, refused.Message);
+            return (refused.Message, false);
+        }
         catch (HttpRequestException ex)
         {
             return ($"failed: {ex.Message} after {attempts}", true);
         }
+    }
+
+    private static WebhookDestinationRefusedException? Refusal(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is WebhookDestinationRefusedException refused)
+                return refused;
+        }
+        return null;
     }
 
     /// <summary>"sha256=" and the hex HMAC-SHA256 of the body under the tenant's secret, as GitHub's webhooks do.</summary>

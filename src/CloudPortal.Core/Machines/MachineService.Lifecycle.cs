@@ -57,8 +57,16 @@ public sealed partial class MachineService
             await connections.RunAsync(machine.HostId, connection =>
             {
                 using var domain = FindDomain(connection, machine);
-                if (domain.IsActive)
-                    domain.Shutdown();
+                try
+                {
+                    if (domain.IsActive)
+                        domain.Shutdown();
+                }
+                catch (LibvirtException) when (!domain.IsActive)
+                {
+                    // Powered off (by a power-off asked for meanwhile) between the look and the request: the guest
+                    // is where the shutdown was taking it, which the observation below records.
+                }
             }, ct);
             var observed = await ObserveAsync(machine, ct);
             while (observed.State is MachineState.Running or MachineState.Paused && Clock.Now() < deadline)

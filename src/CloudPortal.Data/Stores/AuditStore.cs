@@ -56,9 +56,9 @@ public sealed class AuditStore(SqliteDatabase database) : IAuditStore
                 user = Blank(query.User),
                 tenantId = query.TenantId?.ToString("D"),
                 action = Blank(query.ActionPrefix),
-                actionPrefix = Blank(query.ActionPrefix) is { } prefix ? EscapeLike(prefix) + ".%" : null,
+                actionPrefix = Blank(query.ActionPrefix) is { } prefix ? LikePattern.Escape(prefix) + ".%" : null,
                 result = Blank(query.Result),
-                text = Blank(query.Text) is { } text ? "%" + EscapeLike(text) + "%" : null,
+                text = Blank(query.Text) is { } text ? "%" + LikePattern.Escape(text) + "%" : null,
                 take = page.Limit + 1,
             }, cancellationToken: ct))).ToList();
         string? next = null;
@@ -98,7 +98,4 @@ public sealed class AuditStore(SqliteDatabase database) : IAuditStore
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static string EscapeLike(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

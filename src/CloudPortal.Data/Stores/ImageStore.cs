@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Images;
 using CloudPortal.Core.Quotas;
@@ -89,7 +88,7 @@ public sealed class ImageStore(SqliteDatabase database) : IImageStore
 
     public async Task<Page<Image>> ListVisibleAsync(Guid tenantId, PageRequest page, CancellationToken ct)
     {
-        var (afterCreated, afterId) = DecodeCursor(page.Cursor);
+        var (afterCreated, afterId) = CreatedAtCursor.Decode(page.Cursor);
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<ImageRow>(new CommandDefinition($"""
             SELECT {Columns} FROM images
@@ -102,7 +101,7 @@ public sealed class ImageStore(SqliteDatabase database) : IImageStore
             new
             {
                 tenantId,
-                filter = string.IsNullOrWhiteSpace(page.Filter) ? null : EscapeLike(page.Filter.Trim()),
+                filter = string.IsNullOrWhiteSpace(page.Filter) ? null : LikePattern.Escape(page.Filter.Trim()),
                 filterExact = page.Filter?.Trim(),
                 afterCreated,
                 afterId,
@@ -112,7 +111,7 @@ public sealed class ImageStore(SqliteDatabase database) : IImageStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = EncodeCursor(rows[^1]);
+            next = CreatedAtCursor.Encode(rows[^1].CreatedAt, rows[^1].Id);
         }
         return new Page<Image>(rows, next);
     }
@@ -208,28 +207,6 @@ public sealed class ImageStore(SqliteDatabase database) : IImageStore
         Visibility = image.Visibility.ToName(), image.Sha256, Format = image.Format.ToName(), image.VirtualSizeBytes, image.SizeBytes,
         image.CreatedAt, image.UpdatedAt,
     };
-
-    private static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
-
-    private static string EncodeCursor(Image last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{DapperTypeHandlers.Text(last.CreatedAt)}|{last.Id}"));
-
-    private static (string? CreatedAt, string? Id) DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-            return (null, null);
-        try
-        {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|');
-            if (parts.Length == 2 && DateTimeOffset.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out _) && Guid.TryParse(parts[1], out var id))
-                return (parts[0], id.ToString("D"));
-        }
-        catch (FormatException)
-        {
-        }
-        throw ValidationFailedException.For("cursor", "cursor is not a cursor this collection gave out.");
-    }
 
     /// <summary>The row as stored: format and visibility are text.</summary>
     private sealed record ImageRow

@@ -1,4 +1,3 @@
-using System.Text;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
@@ -78,7 +77,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
     /// <summary>Newest first; the cursor is the (created_at, id) of the last row of the previous page.</summary>
     public async Task<Page<Machine>> ListAsync(Guid? tenantId, PageRequest page, CancellationToken ct)
     {
-        var (afterCreated, afterId) = DecodeCursor(page.Cursor);
+        var (afterCreated, afterId) = CreatedAtCursor.Decode(page.Cursor);
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Machine>(new CommandDefinition($"""
             SELECT {Columns} FROM machines
@@ -91,7 +90,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
             new
             {
                 tenantId,
-                filter = string.IsNullOrWhiteSpace(page.Filter) ? null : EscapeLike(page.Filter.Trim()),
+                filter = string.IsNullOrWhiteSpace(page.Filter) ? null : LikePattern.Escape(page.Filter.Trim()),
                 filterExact = page.Filter?.Trim(),
                 afterCreated,
                 afterId,
@@ -101,7 +100,7 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
         if (rows.Count > page.Limit)
         {
             rows.RemoveAt(rows.Count - 1);
-            next = EncodeCursor(rows[^1]);
+            next = CreatedAtCursor.Encode(rows[^1].CreatedAt, rows[^1].Id);
         }
         return new Page<Machine>(rows, next);
     }
@@ -344,25 +343,4 @@ public sealed class MachineStore(SqliteDatabase database) : IMachineStore
 
     private static MachineState ParseState(string state) => Enum.Parse<MachineState>(state, ignoreCase: true);
 
-    private static string EscapeLike(string text) =>
-        text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
-
-    private static string EncodeCursor(Machine last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{DapperTypeHandlers.Text(last.CreatedAt)}|{last.Id}"));
-
-    private static (string? CreatedAt, string? Id) DecodeCursor(string? cursor)
-    {
-        if (cursor is null)
-            return (null, null);
-        try
-        {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(cursor)).Split('|');
-            if (parts.Length == 2 && DateTimeOffset.TryParse(parts[0], out _) && Guid.TryParse(parts[1], out var id))
-                return (parts[0], id.ToString("D"));
-        }
-        catch (FormatException)
-        {
-        }
-        throw ValidationFailedException.For("cursor", "cursor is not one this API handed out.");
-    }
 }

@@ -11,11 +11,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CloudPortal.Web.Tests.Alerts;
 
-/// <summary>A portal on the test driver whose webhooks retry quickly, so that a failing receiver is seen in seconds.</summary>
+/// <summary>
+/// A portal on the test driver whose webhooks retry quickly, so that a failing receiver is seen in seconds, and
+/// whose administrator allows webhooks to 127.0.0.0/8, where the tests' receivers listen (the default refuses it).
+/// </summary>
 public sealed class AlertPortal : PortalFixture
 {
     public AlertPortal() : base(PortalFactory.TestUri) =>
-        Factory.ExtraConfiguration = builder => builder.UseSetting("CloudPortal:Alerts:WebhookRetryDelay", "00:00:00.100");
+        Factory.ExtraConfiguration = builder => builder
+            .UseSetting("CloudPortal:Alerts:WebhookRetryDelay", "00:00:00.100")
+            .UseSetting(WebhookAddressPolicy.AllowedNetworksKey, "127.0.0.0/8");
 }
 
 /// <summary>Alert rules, alerts and webhooks through the API, evaluated on samples of the real collector.</summary>

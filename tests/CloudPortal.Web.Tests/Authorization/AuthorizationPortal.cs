@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
@@ -34,11 +35,15 @@ public sealed class TenantFixture
 /// Tenants A and B made through the API by the cloud administrator, each with a tenant-admin, a member, a viewer and a
 /// plain member; a running machine made by each tenant's member; an API key of B's member; a user of B's who is also a
 /// member of A. The matrix calls as the
-/// administrator and as A's tenant-admin, member and viewer.
+/// administrator and as A's tenant-admin, member and viewer. Webhooks may go to 127.0.0.0/8 (where the matrix points
+/// them, at nothing) by the administrator's allow-list; the default policy refuses loopback.
 /// </summary>
-public sealed class AuthorizationPortal() : PortalFixture(PortalFactory.TestUri)
+public sealed class AuthorizationPortal : PortalFixture
 {
     public const string Password = "authz-matrix-password";
+
+    public AuthorizationPortal() : base(PortalFactory.TestUri) =>
+        Factory.ExtraConfiguration = builder => builder.UseSetting(CloudPortal.Core.Alerts.WebhookAddressPolicy.AllowedNetworksKey, "127.0.0.0/8");
 
     public TenantFixture A { get; private set; } = default!;
     public TenantFixture B { get; private set; } = default!;

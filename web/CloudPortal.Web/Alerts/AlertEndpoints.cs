@@ -118,7 +118,9 @@ public static class AlertEndpoints
             return AlertWebhookDto.From(await service.SetWebhookAsync(user.ToCaller(), id, body.Url, body.Secret, ct));
         })
         .WithSummary("Set the tenant's alert webhook: alerts that fire or resolve are POSTed to url as JSON; with a secret each body is " +
-            "signed (header X-CloudPortal-Signature: sha256=<hex HMAC-SHA256 of the body>).")
+            "signed (header X-CloudPortal-Signature: sha256=<hex HMAC-SHA256 of the body>). url must reach a public address: loopback, " +
+            "private, link-local (cloud metadata) and other inside addresses, or a name resolving to one, are refused (400) unless the " +
+            "administrator allows their network (CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS); deliveries are checked again at each connection.")
         .Produces<AlertWebhookDto>()
         .ProducesValidationProblem()
         .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -12,12 +12,21 @@ public static class AlertExtensions
         services.AddSingleton<AlertNotifications>();
         services.AddSingleton<AlertEngine>();
         services.AddHostedService(provider => provider.GetRequiredService<AlertEngine>());
+        // Resolved when the sender starts with the portal, so a bad network in the list stops the start with its message.
+        services.AddSingleton(provider => new WebhookAddressPolicy(WebhookAddressPolicy.ParseNetworks(AllowedNetworks(
+            provider.GetRequiredService<IConfiguration>()))));
         services.AddSingleton<AlertWebhookSender>();
         services.AddHostedService(provider => provider.GetRequiredService<AlertWebhookSender>());
         services.AddSingleton<AlertService>();
         services.AddHostedService<AlertLiveForwarder>();
         return services;
     }
+
+    /// <summary>The administrator's allow-list: CLOUDPORTAL_WEBHOOK_ALLOWED_NETWORKS, else CloudPortal:Alerts:WebhookAllowedNetworks.</summary>
+    private static string? AllowedNetworks(IConfiguration configuration) =>
+        configuration[WebhookAddressPolicy.AllowedNetworksVariable] is { Length: > 0 } variable
+            ? variable
+            : configuration[WebhookAddressPolicy.AllowedNetworksKey];
 }
 
 /// <summary>Alerts as they fire and resolve, pushed to the hub: a tenant's to its group, host alerts to the administrators'.</summary>

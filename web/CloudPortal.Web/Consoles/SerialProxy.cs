@@ -77,7 +77,10 @@ public sealed class SerialProxy(ILogger<SerialProxy> log)
         {
             await Task.WhenAll(toBrowser, toGuest);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or LibvirtException or ChannelClosedException)
+        // A viewer that vanishes mid-frame surfaces as an IOException (or a disposed socket), not a close frame: that
+        // is the session ending, not a fault of the portal.
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException
+                                       or LibvirtException or ChannelClosedException)
         {
             log.LogDebug("Text console of {Machine} ended: {Message}", machineName, ex.Message);
         }
