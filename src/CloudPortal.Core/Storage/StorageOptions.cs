@@ -12,9 +12,9 @@ public sealed class StorageOptions
     public double NearlyFullRatio { get; set; } = 0.9;
 
     /// <summary>
-    /// How old a machine disk with neither a machine nor a domain must be before it is collected as a leftover: a
-    /// create makes the overlay a little before it defines the domain, and another portal process (a test, a second
-    /// installation) may share the pool on the same host.
+    /// How old a machine disk with neither a machine nor a domain, or a capture copy no running capture of this portal
+    /// owns, must be before it is collected as a leftover: a create makes the overlay a little before it defines the
+    /// domain, and another portal process (a test, a second installation) may share the pool on the same host.
     /// </summary>
     public TimeSpan LeftoverDiskMinimumAge { get; set; } = TimeSpan.FromMinutes(10);
 }
