@@ -51,6 +51,9 @@ public partial class Templates
 
     private async Task ReloadAsync() => _templates = await Service.ListAsync(_caller, _disposed.Token);
 
+    // The chosen keys show by name in the field, not as their ids.
+    private string? KeyName(Guid id) => _keys.FirstOrDefault(k => k.Id == id)?.Name ?? id.ToString();
+
     private bool Has(string field) => _errors.ContainsKey(field);
     private string? ErrorOf(string field) => _errors.TryGetValue(field, out var m) ? string.Join(" ", m) : null;
 

@@ -1,0 +1,415 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using CloudPortal.Core.Networks;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+using static CloudPortal.EndToEnd.Tests.PortalPage;
+using static Microsoft.Playwright.Assertions;
+
+namespace CloudPortal.EndToEnd.Tests;
+
+/// <summary>
+/// The volumes and templates pages, the machine page's Snapshots and Volumes tabs and the create dialog's newer fields,
+/// driven like a user in Chromium against qemu:///system; every step is checked in the page and then in the API or libvirt.
+/// Machines are small (64 MiB) and stopped where the feature allows; everything is named cpq-*.
+/// </summary>
+public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHelper output) : IClassFixture<ResourcePagesPortal>, IAsyncLifetime
+{
+    private static readonly string Screenshots = Path.Combine(Path.GetTempPath(), "cpq-screenshots");
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _browserErrors = [];
+    private readonly List<string> _machines = [];
+    private IPage _page = default!;
+    private HttpClient _api = default!;
+
+    public async Task InitializeAsync()
+    {
+        _page = await portal.NewPageAsync();
+        _page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+                lock (_browserErrors) _browserErrors.Add($"console: {message.Text}");
+        };
+        _page.PageError += (_, error) => { lock (_browserErrors) _browserErrors.Add($"page error: {error}"); };
+        _api = await portal.NewApiClientAsync(TimeSpan.FromMinutes(2));
+        Directory.CreateDirectory(Screenshots);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _page.Context.CloseAsync();
+        // The fixture sweeps cpq- domains in the end whatever happens; deleting now keeps the host light for the next test.
+        foreach (var id in _machines)
+            using (await _api.DeleteAsync($"/api/v1/machines/{id}")) { }
+        _api.Dispose();
+        lock (_browserErrors)
+            foreach (var error in _browserErrors)
+                output.WriteLine($"browser {error}");
+        output.WriteLine($"{_clock.Elapsed.TotalSeconds:0.0} s in all");
+    }
+
+    private void Step(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.00}s {what}");
+
+    private void AssertNoBrowserErrors()
+    {
+        lock (_browserErrors)
+            Assert.True(_browserErrors.Count == 0, "browser errors:\n" + string.Join("\n", _browserErrors));
+    }
+
+    private static string NewName(string what) =>
+        ResourcePagesPortal.Prefix + what + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+
+    private Task ScreenshotAsync(string name) => _page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    private ILocator Snackbar(string text) => _page.Locator(".mud-snackbar").Filter(new() { HasTextString = text });
+
+    /// <summary>A 1 vCPU, 64 MiB machine made through the API, running or (powered off) stopped: its id and domain name.</summary>
+    private async Task<(string Id, string Domain)> CreateMachineAsync(string name, string? imageId, bool stopped)
+    {
+        using var created = await _api.PostAsJsonAsync("/api/v1/machines", new { name, vcpus = 1, memoryMiB = 64, imageId });
+        Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        _machines.Add(id);
+        await WaitForStateAsync(id, "running");
+        if (stopped)
+        {
+            using var off = await _api.PostAsync($"/api/v1/machines/{id}/poweroff", null);
+            Assert.True(off.IsSuccessStatusCode, await off.Content.ReadAsStringAsync());
+            await WaitForStateAsync(id, "stopped");
+        }
+        var domain = await Virsh.FindDomainOfAsync(name);
+        Assert.NotNull(domain);
+        return (id, domain!);
+    }
+
+    private async Task WaitForStateAsync(string id, string state)
+    {
+        string? now = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(120); DateTime.UtcNow < deadline; await Task.Delay(300))
+        {
+            var machine = await _api.GetFromJsonAsync<JsonElement>($"/api/v1/machines/{id}");
+            now = machine.GetProperty("state").GetString();
+            if (now == state)
+                return;
+            Assert.True(now is "provisioning" or "running" or "stopping" or "stopped", $"machine {id} is {now}: {machine}");
+        }
+        Assert.Fail($"machine {id} is {now}, not {state}, after 120 s");
+    }
+
+    private static async Task<string> DomainXmlAsync(string domain, bool inactive)
+    {
+        var (code, xml, error) = inactive ? await Virsh.RunAsync("dumpxml", "--inactive", domain) : await Virsh.RunAsync("dumpxml", domain);
+        Assert.True(code == 0, error);
+        return xml;
+    }
+
+    private async Task<JsonElement> VolumeViaApiAsync(string name)
+    {
+        var listed = await _api.GetFromJsonAsync<JsonElement>("/api/v1/volumes?limit=500");
+        return listed.GetProperty("items").EnumerateArray().Single(v => v.GetProperty("name").GetString() == name);
+    }
+
+    /// <summary>Capacity in bytes of the volume's file in the class's pool, as libvirt sees it; null when the file is gone.</summary>
+    private async Task<long?> PoolVolumeCapacityAsync(string volumeId)
+    {
+        var (code, info, _) = await Virsh.RunAsync("vol-info", "--bytes", "--pool", portal.Pool, $"vol-{volumeId}.qcow2");
+        if (code != 0)
+            return null;
+        var line = info.Split('\n').Single(l => l.TrimStart().StartsWith("Capacity:", StringComparison.Ordinal));
+        return long.Parse(Regex.Match(line, @"\d+").Value);
+    }
+
+    [Fact]
+    public async Task VolumesPage_CreateAttachGrowDetachDelete_PageAndLibvirtAgree()
+    {
+        var (machineId, domain) = await CreateMachineAsync(NewName("vm"), imageId: null, stopped: true);
+        var machineName = domain[..domain.LastIndexOf('-')];
+        var volume = NewName("vol");
+        Step("stopped machine ready");
+
+        await SignInAsAdminAsync(_page, portal);
+        await _page.GotoAsync("/volumes");
+        await WaitForInteractiveAsync(_page);
+        var table = _page.GetByTestId("volumes-table");
+        await Expect(table).ToContainTextAsync("No volumes");
+
+        // Create: the row shows the size in GiB and the volume is a 1 GiB file in the host's pool.
+        await Input(_page.Locator("body"), "volume-name").FillAsync(volume);
+        var size = Input(_page.Locator("body"), "volume-size");
+        await size.FillAsync("1");
+        await size.PressAsync("Tab");
+        await _page.GetByTestId("create-volume").ClickAsync();
+        var row = table.Locator("tr").Filter(new() { Has = _page.GetByTestId("volume-row-name").GetByText(volume, new() { Exact = true }) });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row).ToContainTextAsync("1 GiB");
+        await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveTextAsync("available");
+        var volumeId = (await VolumeViaApiAsync(volume)).GetProperty("id").GetString()!;
+        Assert.Equal(1L << 30, await PoolVolumeCapacityAsync(volumeId));
+        Step("created");
+
+        // Attach to the stopped machine: only its definition changes, as the next boot's vdb.
+        await _page.GetByTestId($"attach-{volume}").ClickAsync();
+        await AnswerPromptAsync(_page, $"Attach {volume}", machineName);
+        await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveTextAsync("attached");
+        await Expect(row).ToContainTextAsync("vdb");
+        await Expect(row.GetByRole(AriaRole.Link, new() { Name = machineName })).ToBeVisibleAsync();
+        var path = $"/var/lib/{portal.Pool}/vol-{volumeId}.qcow2";
+        var disk = XDocument.Parse(await DomainXmlAsync(domain, inactive: true)).Descendants("disk")
+            .SingleOrDefault(d => (string?)d.Element("source")?.Attribute("file") == path);
+        Assert.True(disk is not null, $"the domain's definition has no disk {path}");
+        Assert.Equal("vdb", (string?)disk!.Element("target")?.Attribute("dev"));
+        Step("attached");
+
+        // Grow to 2 GiB: the page, the API and the file agree.
+        await _page.GetByTestId($"grow-{volume}").ClickAsync();
+        await AnswerPromptAsync(_page, $"Grow {volume}", "2");
+        await Expect(row).ToContainTextAsync("2 GiB");
+        Assert.Equal(2, (await VolumeViaApiAsync(volume)).GetProperty("sizeGiB").GetInt32());
+        Assert.Equal(2L << 30, await PoolVolumeCapacityAsync(volumeId));
+        await ScreenshotAsync("volumes");
+        Step("grown");
+
+        // The machine page's Volumes tab lists it; detaching there is confirmed first, then gone from the domain.
+        await row.GetByRole(AriaRole.Link, new() { Name = machineName }).ClickAsync();
+        await Expect(_page).ToHaveURLAsync(new Regex($"/machines/{machineId}$"));
+        await _page.GetByRole(AriaRole.Tab, new() { Name = "Volumes" }).ClickAsync();
+        var tab = _page.GetByTestId("machine-volumes");
+        await Expect(tab).ToContainTextAsync(volume);
+        await Expect(tab).ToContainTextAsync("vdb");
+        await Expect(tab).ToContainTextAsync("2 GiB");
+        await ScreenshotAsync("machine-volumes-tab");
+        await _page.GetByTestId($"tab-detach-{volume}").ClickAsync();
+        var confirm = Dialog(_page, "Detach volume");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Detach", Exact = true }).ClickAsync();
+        await Expect(confirm).ToBeHiddenAsync();
+        await Expect(tab).Not.ToContainTextAsync(volume);
+        await Expect(_page.GetByTestId("machine-volumes-none")).ToBeVisibleAsync();
+        Assert.DoesNotContain(path, await DomainXmlAsync(domain, inactive: true));
+        Step("detached from the machine's tab");
+
+        // Delete from the volumes page: cancelling keeps it; confirming removes the row, the record and the file.
+        await NavigateAsync(_page, "Volumes");
+        await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveTextAsync("available");
+        await _page.GetByTestId($"delete-{volume}").ClickAsync();
+        var delete = Dialog(_page, "Delete volume");
+        await Expect(delete).ToContainTextAsync("2 GiB");
+        await delete.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(delete).ToBeHiddenAsync();
+        await Expect(row).ToBeVisibleAsync();
+        Assert.NotNull(await PoolVolumeCapacityAsync(volumeId));
+        await _page.GetByTestId($"delete-{volume}").ClickAsync();
+        await delete.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(table).ToContainTextAsync("No volumes");
+        using (var gone = await _api.GetAsync($"/api/v1/volumes/{volumeId}"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Null(await PoolVolumeCapacityAsync(volumeId));
+        Step("deleted");
+
+        AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task SnapshotsTab_TakeTwoRevertToFirstDeleteBoth_LibvirtFollows()
+    {
+        var (imageId, _) = await portal.ImageAsync(_api);
+        var (machineId, domain) = await CreateMachineAsync(NewName("snap"), imageId, stopped: true);
+        Step("stopped qcow2 machine ready");
+
+        await SignInAsAdminAsync(_page, portal);
+        await _page.GotoAsync($"/machines/{machineId}");
+        await WaitForInteractiveAsync(_page);
+        await _page.GetByRole(AriaRole.Tab, new() { Name = "Snapshots" }).ClickAsync();
+        await Expect(_page.GetByTestId("snapshots-none")).ToBeVisibleAsync();
+
+        foreach (var (name, description) in new[] { ("first", "before the upgrade"), ("second", "after the upgrade") })
+        {
+            await Input(_page.Locator("body"), "snapshot-name").FillAsync(name);
+            await Input(_page.Locator("body"), "snapshot-description").FillAsync(description);
+            await _page.GetByTestId("create-snapshot").ClickAsync();
+            var snapshotRow = _page.GetByTestId($"snapshot-{name}");
+            await Expect(snapshotRow).ToContainTextAsync(description);
+            await Expect(snapshotRow).ToContainTextAsync("disk only");
+            // The form is ready for the next one.
+            await Expect(Input(_page.Locator("body"), "snapshot-name")).ToHaveValueAsync("");
+        }
+        await Expect(_page.GetByTestId("snapshots-none")).ToHaveCountAsync(0);
+        var (_, names, _) = await Virsh.RunAsync("snapshot-list", domain, "--name");
+        Assert.Equal(2, names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("<description>after the upgrade</description>", (await Virsh.RunAsync("snapshot-current", domain)).Output);
+        await ScreenshotAsync("snapshots-tab");
+        Step("two snapshots taken");
+
+        // Revert to the first: confirmed, then libvirt's current snapshot is the first one.
+        await _page.GetByTestId("revert-first").ClickAsync();
+        var revert = Dialog(_page, "Revert to snapshot");
+        await Expect(revert).ToContainTextAsync("first");
+        await revert.GetByRole(AriaRole.Button, new() { Name = "Revert", Exact = true }).ClickAsync();
+        await Expect(Snackbar("Reverted to 'first'")).ToBeVisibleAsync();
+        Assert.Contains("<description>before the upgrade</description>", (await Virsh.RunAsync("snapshot-current", domain)).Output);
+        Assert.Equal("shut off", await Virsh.DomStateAsync(domain));
+        Step("reverted");
+
+        // Delete both, each confirmed; the empty state comes back and libvirt has none left.
+        foreach (var name in new[] { "second", "first" })
+        {
+            await _page.GetByTestId($"delete-snapshot-{name}").ClickAsync();
+            var delete = Dialog(_page, "Delete snapshot");
+            await delete.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+            await Expect(_page.GetByTestId($"snapshot-{name}")).ToHaveCountAsync(0);
+        }
+        await Expect(_page.GetByTestId("snapshots-none")).ToBeVisibleAsync();
+        (_, names, _) = await Virsh.RunAsync("snapshot-list", domain, "--name");
+        Assert.Equal("", names.Trim());
+        using (var listed = await _api.GetAsync($"/api/v1/machines/{machineId}/snapshots"))
+            Assert.Empty((await listed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").EnumerateArray());
+        Step("deleted");
+
+        AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task TemplatesPage_CreateLaunchTwoDelete_MachinesMadeFromIt()
+    {
+        var template = NewName("tpl");
+        await SignInAsAdminAsync(_page, portal);
+        await _page.GotoAsync("/templates");
+        await WaitForInteractiveAsync(_page);
+        var table = _page.GetByTestId("templates-table");
+        await Expect(table).ToContainTextAsync("No templates yet");
+
+        await Input(_page.Locator("body"), "template-name").FillAsync(template);
+        var memory = Input(_page.Locator("body"), "template-memory");
+        await memory.FillAsync("64");
+        await memory.PressAsync("Tab");
+        await _page.GetByTestId("create-template").ClickAsync();
+        var row = table.Locator("tr").Filter(new() { Has = _page.GetByTestId("template-row-name").GetByText(template, new() { Exact = true }) });
+        await Expect(row).ToContainTextAsync("1 vCPUs, 64 MiB");
+        await Expect(row).ToContainTextAsync("diskless");
+        var saved = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/templates")).GetProperty("items").EnumerateArray()
+            .Single(t => t.GetProperty("name").GetString() == template);
+        Assert.Equal(64, saved.GetProperty("memoryMiB").GetInt32());
+        await ScreenshotAsync("templates");
+        Step("template saved");
+
+        // Launch two: the machines page shows both, named <template>-1 and -2, and both run.
+        await _page.GetByTestId($"launch-{template}").ClickAsync();
+        await AnswerPromptAsync(_page, $"Launch {template}", "2");
+        await Expect(_page).ToHaveURLAsync(new Regex("/machines$"));
+        foreach (var name in new[] { $"{template}-1", $"{template}-2" })
+            await ExpectStateAsync(_page, name, "running", 120_000);
+        var launched = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/machines?limit=500")).GetProperty("items").EnumerateArray()
+            .Where(m => m.GetProperty("name").GetString()!.StartsWith(template + "-", StringComparison.Ordinal)).ToList();
+        _machines.AddRange(launched.Select(m => m.GetProperty("id").GetString()!));
+        Assert.Equal(2, launched.Count);
+        Assert.All(launched, m => Assert.Equal(64, m.GetProperty("memoryMiB").GetInt32()));
+        foreach (var m in launched)
+            Assert.Equal("running", await Virsh.DomStateAsync(m.GetProperty("domainUuid").GetString()!));
+        Step("two launched and running");
+
+        // Delete the template, confirmed; the machines stay.
+        await NavigateAsync(_page, "Templates");
+        await _page.GetByTestId($"delete-template-{template}").ClickAsync();
+        var confirm = Dialog(_page, "Delete template");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(table).ToContainTextAsync("No templates yet");
+        Assert.DoesNotContain((await _api.GetFromJsonAsync<JsonElement>("/api/v1/templates")).GetProperty("items").EnumerateArray(),
+            t => t.GetProperty("name").GetString() == template);
+        foreach (var m in launched)
+            using (var still = await _api.GetAsync($"/api/v1/machines/{m.GetProperty("id").GetString()}"))
+                Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+        Step("template deleted");
+
+        AssertNoBrowserErrors();
+    }
+
+    [Fact]
+    public async Task CreateDialog_TemplateNetworkKeyHostnameUserData_MachineBootsWithThem()
+    {
+        var (imageId, imageName) = await portal.ImageAsync(_api);
+        var network = NewName("net");
+        using (var created = await _api.PostAsJsonAsync("/api/v1/networks", new { name = network, mode = "isolated" }))
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var networkId = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/networks?limit=500")).GetProperty("items").EnumerateArray()
+            .Single(n => n.GetProperty("name").GetString() == network).GetProperty("id").GetGuid();
+        var keyName = NewName("key");
+        var publicKey = Ed25519PublicKey(keyName);
+        using (var key = await _api.PostAsJsonAsync("/api/v1/ssh-keys", new { name = keyName, publicKey }))
+            Assert.True(key.StatusCode == HttpStatusCode.Created, await key.Content.ReadAsStringAsync());
+        var template = NewName("tpl");
+        using (var created = await _api.PostAsJsonAsync("/api/v1/templates", new { name = template, imageId, vcpus = 1, memoryMiB = 64 }))
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        Step("network, key and template made");
+
+        var name = NewName("ci");
+        var hostname = "host-" + name[4..];
+        const string userData = "#!/bin/sh\necho cpq-user-data-ran";
+        await SignInAsAdminAsync(_page, portal);
+        var dialog = await OpenCreateDialogAsync(_page);
+
+        // The template fills in size and image; everything stays editable.
+        await PickAsync(_page, dialog.GetByTestId("machine-template-select"), template);
+        await Expect(Input(dialog, "machine-memory-input")).ToHaveValueAsync("64");
+        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "Image" })).ToContainTextAsync(imageName);
+        await Input(dialog, "machine-name-input").FillAsync(name);
+        await PickAsync(_page, dialog.GetByTestId("machine-network-select"), network);
+        await dialog.GetByTestId("cloud-init-panel").GetByText("Cloud-init").ClickAsync();
+        await Input(dialog, "machine-hostname").FillAsync(hostname);
+        await PickAsync(_page, dialog.GetByTestId("machine-ssh-keys"), keyName);
+        await _page.Keyboard.PressAsync("Escape");
+        // The field names the chosen key (it showed the key's id once).
+        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "SSH keys from your profile" })).ToHaveValueAsync(keyName);
+        await dialog.GetByTestId("machine-user-data").Locator("xpath=descendant-or-self::textarea").First.FillAsync(userData);
+        await ScreenshotAsync("create-dialog");
+        await dialog.GetByTestId("create-machine-submit").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync(new() { Timeout = 30_000 });
+        Step("submitted");
+
+        await ExpectStateAsync(_page, name, "running", 120_000);
+        var machine = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/machines?limit=500")).GetProperty("items").EnumerateArray()
+            .Single(m => m.GetProperty("name").GetString() == name);
+        _machines.Add(machine.GetProperty("id").GetString()!);
+        Assert.Equal(imageId, machine.GetProperty("imageId").GetString());
+        Assert.Equal(64, machine.GetProperty("memoryMiB").GetInt32());
+        Step("running");
+
+        // libvirt: the NIC is on the chosen network, and the seed CD-ROM carries the hostname, the key and the user-data.
+        var domain = await Virsh.FindDomainOfAsync(name);
+        Assert.NotNull(domain);
+        var xml = XDocument.Parse(await DomainXmlAsync(domain!, inactive: false));
+        var nic = Assert.Single(xml.Descendants("interface"));
+        var source = nic.Element("source");
+        Assert.True((string?)source?.Attribute("network") == NetworkNames.Network(networkId) || (string?)source?.Attribute("bridge") == NetworkNames.Bridge(networkId),
+            $"the NIC is not on network {network}: {nic}");
+        var seed = xml.Descendants("disk").Single(d => (string?)d.Attribute("device") == "cdrom").Element("source")!.Attribute("file")!.Value;
+        // ISO 9660 stores files as they are: the seed's text is in its bytes.
+        var iso = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(seed));
+        Assert.Contains(hostname, iso);
+        Assert.Contains(publicKey.Split(' ')[1], iso);
+        Assert.Contains("echo cpq-user-data-ran", iso);
+        Step("checked in libvirt");
+
+        AssertNoBrowserErrors();
+    }
+
+    /// <summary>An OpenSSH ed25519 public key line with random key bytes: the portal checks its form, not who holds it.</summary>
+    private static string Ed25519PublicKey(string comment)
+    {
+        using var blob = new MemoryStream();
+        void Write(byte[] bytes)
+        {
+            blob.Write([(byte)(bytes.Length >> 24), (byte)(bytes.Length >> 16), (byte)(bytes.Length >> 8), (byte)bytes.Length]);
+            blob.Write(bytes);
+        }
+        Write(Encoding.ASCII.GetBytes("ssh-ed25519"));
+        Write(RandomNumberGenerator.GetBytes(32));
+        return $"ssh-ed25519 {Convert.ToBase64String(blob.ToArray())} {comment}";
+    }
+}
