@@ -153,9 +153,12 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         Assert.Equal(1L << 30, await PoolVolumeCapacityAsync(volumeId));
         Step("created");
 
-        // Attach to the stopped machine: only its definition changes, as the next boot's vdb.
+        // Attach to the stopped machine, picked from the machines on the volume's host: only its definition changes (next boot's vdb).
         await _page.GetByTestId($"attach-{volume}").ClickAsync();
-        await AnswerPromptAsync(_page, $"Attach {volume}", machineName);
+        var attach = Dialog(_page, $"Attach {volume}");
+        await PickAsync(_page, attach.GetByTestId("attach-machine"), machineName);
+        await attach.GetByTestId("attach-submit").ClickAsync();
+        await Expect(attach).ToBeHiddenAsync();
         await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveTextAsync("attached");
         await Expect(row).ToContainTextAsync("vdb");
         await Expect(row.GetByRole(AriaRole.Link, new() { Name = machineName })).ToBeVisibleAsync();
@@ -184,6 +187,11 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         await Expect(tab).ToContainTextAsync("vdb");
         await Expect(tab).ToContainTextAsync("2 GiB");
         await ScreenshotAsync("machine-volumes-tab");
+        // With the volume, the diskless machine has a disk to snapshot; the Snapshots tab offers it.
+        await _page.GetByRole(AriaRole.Tab, new() { Name = "Snapshots" }).ClickAsync();
+        await Expect(_page.GetByTestId("create-snapshot")).ToBeEnabledAsync();
+        await Expect(_page.GetByTestId("snapshots-diskless")).ToHaveCountAsync(0);
+        await _page.GetByRole(AriaRole.Tab, new() { Name = "Volumes" }).ClickAsync();
         await _page.GetByTestId($"tab-detach-{volume}").ClickAsync();
         var confirm = Dialog(_page, "Detach volume");
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Detach", Exact = true }).ClickAsync();
@@ -191,6 +199,10 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         await Expect(tab).Not.ToContainTextAsync(volume);
         await Expect(_page.GetByTestId("machine-volumes-none")).ToBeVisibleAsync();
         Assert.DoesNotContain(path, await DomainXmlAsync(domain, inactive: true));
+        // Without it the machine has no disk at all: the Snapshots tab says so instead of offering a snapshot libvirt refuses.
+        await _page.GetByRole(AriaRole.Tab, new() { Name = "Snapshots" }).ClickAsync();
+        await Expect(_page.GetByTestId("snapshots-diskless")).ToBeVisibleAsync();
+        await Expect(_page.GetByTestId("create-snapshot")).ToHaveCountAsync(0);
         Step("detached from the machine's tab");
 
         // Delete from the volumes page: cancelling keeps it; confirming removes the row, the record and the file.
@@ -211,6 +223,26 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Null(await PoolVolumeCapacityAsync(volumeId));
         Step("deleted");
+
+        // Live: a volume attached through the API is shown after a reload; when its machine is deleted (and the volume
+        // with it) the open page follows without one.
+        var second = NewName("vol");
+        using (var created = await _api.PostAsJsonAsync("/api/v1/volumes", new { name = second, sizeGiB = 1 }))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+            var secondId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            using var attached = await _api.PostAsJsonAsync($"/api/v1/volumes/{secondId}/attach", new { machineId });
+            Assert.True(attached.IsSuccessStatusCode, await attached.Content.ReadAsStringAsync());
+        }
+        await _page.ReloadAsync();
+        await WaitForInteractiveAsync(_page);
+        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("attached");
+        using (var deleted = await _api.DeleteAsync($"/api/v1/machines/{machineId}"))
+            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        _machines.Remove(machineId);
+        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+        await Expect(table).ToContainTextAsync("No volumes");
+        Step("machine deleted with its volume: the page followed");
 
         AssertNoBrowserErrors();
     }
@@ -357,13 +389,16 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         // The template fills in size and image; everything stays editable.
         await PickAsync(_page, dialog.GetByTestId("machine-template-select"), template);
         await Expect(Input(dialog, "machine-memory-input")).ToHaveValueAsync("64");
-        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "Image" })).ToContainTextAsync(imageName);
+        // 64 MiB, said so (it read "0.06 GiB").
+        await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "Image" })).ToContainTextAsync($"{imageName} (qcow2, 64 MiB)");
         await Input(dialog, "machine-name-input").FillAsync(name);
         await PickAsync(_page, dialog.GetByTestId("machine-network-select"), network);
         await dialog.GetByTestId("cloud-init-panel").GetByText("Cloud-init").ClickAsync();
         await Input(dialog, "machine-hostname").FillAsync(hostname);
         await PickAsync(_page, dialog.GetByTestId("machine-ssh-keys"), keyName);
-        await _page.Keyboard.PressAsync("Escape");
+        await _page.Keyboard.PressAsync("Escape"); // closes the key list, not the dialog
+        await Expect(_page.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await Expect(dialog).ToBeVisibleAsync();
         // The field names the chosen key (it showed the key's id once).
         await Expect(dialog.GetByRole(AriaRole.Combobox, new() { Name = "SSH keys from your profile" })).ToHaveValueAsync(keyName);
         await dialog.GetByTestId("machine-user-data").Locator("xpath=descendant-or-self::textarea").First.FillAsync(userData);

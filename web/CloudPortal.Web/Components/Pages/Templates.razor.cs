@@ -26,7 +26,7 @@ public partial class Templates
 
     private readonly CancellationTokenSource _disposed = new();
     private Caller _caller = default!;
-    private bool _mayChange;
+    private bool _mayChange, _busy;
     private IReadOnlyList<MachineTemplate> _templates = [];
     private IReadOnlyList<CloudPortal.Core.Sizes.Size> _sizes = [];
     private IReadOnlyList<Image> _images = [];
@@ -63,6 +63,7 @@ public partial class Templates
     private async Task CreateAsync()
     {
         _errors = new Dictionary<string, string[]>();
+        _busy = true;
         try
         {
             var template = await Service.CreateAsync(_caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
@@ -80,6 +81,10 @@ public partial class Templates
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
         {
             Snackbar.Add(message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
         }
     }
 

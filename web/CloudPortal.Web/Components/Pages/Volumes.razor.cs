@@ -17,6 +17,7 @@ public partial class Volumes
     [Inject] private HostService Hosts { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private MachineEvents Events { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private readonly CancellationTokenSource _disposed = new();
@@ -32,6 +33,7 @@ public partial class Volumes
     private Dictionary<Guid, string> _machineNames = [];
     private IReadOnlyList<Machine> _machines = [];
     private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private int _reloadPending;
 
     protected override async Task OnInitializedAsync()
     {
@@ -43,6 +45,34 @@ public partial class Volumes
             _hostNames = _hosts.ToDictionary(h => h.Id, h => h.Name);
         }
         await LoadMachinesAsync();
+        Events.Changed += OnMachineChanged;
+    }
+
+    /// <summary>
+    /// A machine that stops, starts or goes away changes what its volumes show (a deleted machine's volumes go with it or
+    /// become available): the table is read again, once per burst of changes, without a reload of the page.
+    /// </summary>
+    private void OnMachineChanged(MachineChange change)
+    {
+        if ((!_caller.IsAdmin && change.TenantId != _caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+            return;
+        _ = InvokeAsync(async () =>
+        {
+            Interlocked.Exchange(ref _reloadPending, 0);
+            if (_disposed.IsCancellationRequested)
+                return;
+            try
+            {
+                await LoadMachinesAsync();
+                if (_table is not null)
+                    await _table.ReloadServerData();
+                StateHasChanged();
+            }
+            catch (OperationCanceledException)
+            {
+                // The page closed meanwhile.
+            }
+        });
     }
 
     private async Task LoadMachinesAsync()
@@ -125,22 +155,15 @@ public partial class Volumes
     {
         await LoadMachinesAsync();
         var candidates = _machines.Where(m => m.HostId == volume.HostId && m.TenantId == volume.TenantId
-            && m.State is MachineState.Running or MachineState.Stopped or MachineState.Paused).ToList();
+            && m.State is MachineState.Running or MachineState.Stopped or MachineState.Paused).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
         if (candidates.Count == 0)
         {
             Snackbar.Add($"No running, paused or stopped machine is on the volume's host.", Severity.Warning);
             return;
         }
-        var answer = await PromptDialog.AskAsync(Dialogs, $"Attach {volume.Name}",
-            $"Machine name ({string.Join(", ", candidates.Take(8).Select(m => m.Name))}{(candidates.Count > 8 ? ", ..." : "")})", candidates[0].Name, "Attach");
-        if (answer is null)
+        if (await AttachVolumeDialog.AskAsync(Dialogs, volume.Name, candidates) is not { } chosen)
             return;
-        var machine = candidates.FirstOrDefault(m => m.Name == answer.Trim());
-        if (machine is null)
-        {
-            Snackbar.Add($"No machine named '{answer}' on the volume's host.", Severity.Error);
-            return;
-        }
+        var machine = candidates.Single(m => m.Id == chosen);
         await RunAsync(async () =>
         {
             var attached = await Service.AttachAsync(_caller, volume.Id, machine.Id, _disposed.Token);
@@ -194,9 +217,10 @@ public partial class Volumes
         });
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _disposed.Cancel();
+        Events.Changed -= OnMachineChanged;
+        await _disposed.CancelAsync();
         _disposed.Dispose();
     }
 }
