@@ -224,25 +224,37 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         Assert.Null(await PoolVolumeCapacityAsync(volumeId));
         Step("deleted");
 
-        // Live: a volume attached through the API is shown after a reload; when its machine is deleted (and the volume
-        // with it) the open page follows without one.
+        // Live, and kept on request: a volume attached through the API shows after a reload; the machine is then deleted
+        // from its own page in a second tab, whose question names the volume and offers to keep it. The volumes page,
+        // open all along, follows without a reload: the volume is available again.
         var second = NewName("vol");
+        string secondId;
         using (var created = await _api.PostAsJsonAsync("/api/v1/volumes", new { name = second, sizeGiB = 1 }))
         {
             Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-            var secondId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            secondId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             using var attached = await _api.PostAsJsonAsync($"/api/v1/volumes/{secondId}/attach", new { machineId });
             Assert.True(attached.IsSuccessStatusCode, await attached.Content.ReadAsStringAsync());
         }
         await _page.ReloadAsync();
         await WaitForInteractiveAsync(_page);
         await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("attached");
-        using (var deleted = await _api.DeleteAsync($"/api/v1/machines/{machineId}"))
-            Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+        var machinePage = await _page.Context.NewPageAsync();
+        await machinePage.GotoAsync($"/machines/{machineId}");
+        await WaitForInteractiveAsync(machinePage);
+        await machinePage.GetByTestId("action-delete").ClickAsync();
+        var question = Dialog(machinePage, "Delete machine");
+        await Expect(question).ToContainTextAsync($"'{second}' (1 GiB)");
+        await question.GetByRole(AriaRole.Button, new() { Name = "Delete, keep volumes" }).ClickAsync();
+        await Expect(machinePage.GetByTestId("machine-not-found")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         _machines.Remove(machineId);
-        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
-        await Expect(table).ToContainTextAsync("No volumes");
-        Step("machine deleted with its volume: the page followed");
+        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("available", new() { Timeout = 30_000 });
+        await Expect(table.Locator("tr").Filter(new() { HasTextString = second }).GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
+        Assert.NotNull(await PoolVolumeCapacityAsync(secondId));
+        Assert.Null(await Virsh.DomStateAsync(domain));
+        using (var removed = await _api.DeleteAsync($"/api/v1/volumes/{secondId}"))
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Step("machine deleted in another tab, volume kept: the page followed");
 
         AssertNoBrowserErrors();
     }
@@ -259,6 +271,12 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         await WaitForInteractiveAsync(_page);
         await _page.GetByRole(AriaRole.Tab, new() { Name = "Snapshots" }).ClickAsync();
         await Expect(_page.GetByTestId("snapshots-none")).ToBeVisibleAsync();
+
+        // A bad name is refused at its field; nothing is taken.
+        await Input(_page.Locator("body"), "snapshot-name").FillAsync("bad name!");
+        await _page.GetByTestId("create-snapshot").ClickAsync();
+        await Expect(_page.GetByText("name must be 1 to 63 letters, digits or '-'.")).ToBeVisibleAsync();
+        Assert.Equal("", (await Virsh.RunAsync("snapshot-list", domain, "--name")).Output);
 
         foreach (var (name, description) in new[] { ("first", "before the upgrade"), ("second", "after the upgrade") })
         {

@@ -14,6 +14,7 @@ public sealed partial class Machines
     [Inject] private MachineService MachineService { get; set; } = default!;
     [Inject] private HostService HostService { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
+    [Inject] private CloudPortal.Core.Volumes.VolumeService Volumes { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<Machines> Log { get; set; } = default!;
@@ -225,16 +226,14 @@ public sealed partial class Machines
 
     private async Task DeleteAsync(Machine machine)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Delete machine",
-            $"Delete '{machine.Name}'? It is powered off and removed from its host with its disks. This cannot be undone.",
-            yesText: "Delete", cancelText: "Cancel");
-        if (confirmed != true)
+        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, _caller, machine, _disposed.Token);
+        if (choice == MachineDeleteChoice.Cancel)
             return;
         await RunForMachineAsync(machine, async () =>
         {
-            await MachineService.DeleteAsync(_caller, machine.Id, _disposed.Token);
-            Snackbar.Add($"Deleting '{machine.Name}'…", Severity.Info);
+            var keep = choice == MachineDeleteChoice.DeleteKeepVolumes;
+            await MachineService.DeleteAsync(_caller, machine.Id, keep, _disposed.Token);
+            Snackbar.Add($"Deleting '{machine.Name}'{(keep ? ", keeping its data volumes" : "")}…", Severity.Info);
         });
     }
 
