@@ -325,7 +325,7 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
     }
 
     [Fact]
-    public async Task TemplatesPage_CreateLaunchTwoDelete_MachinesMadeFromIt()
+    public async Task TemplatesPage_CreateLaunchRelaunchTakenNamesDelete_DialogExplainsAndMachinesRun()
     {
         var template = NewName("tpl");
         await SignInAsAdminAsync(_page, portal);
@@ -350,18 +350,38 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
 
         // Launch two: the machines page shows both, named <template>-1 and -2, and both run.
         await _page.GetByTestId($"launch-{template}").ClickAsync();
-        await AnswerPromptAsync(_page, $"Launch {template}", "2");
+        var launch = Dialog(_page, $"Launch {template}");
+        var count = Input(launch, "launch-count");
+        await count.FillAsync("2");
+        await count.PressAsync("Tab");
+        await Expect(launch).ToContainTextAsync($"named {template}-1, -2");
+        await launch.GetByTestId("launch-submit").ClickAsync();
         await Expect(_page).ToHaveURLAsync(new Regex("/machines$"));
         foreach (var name in new[] { $"{template}-1", $"{template}-2" })
             await ExpectStateAsync(_page, name, "running", 120_000);
         var launched = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/machines?limit=500")).GetProperty("items").EnumerateArray()
-            .Where(m => m.GetProperty("name").GetString()!.StartsWith(template + "-", StringComparison.Ordinal)).ToList();
+            .Where(m => m.GetProperty("name").GetString() is { } n && (n == $"{template}-1" || n == $"{template}-2")).ToList();
         _machines.AddRange(launched.Select(m => m.GetProperty("id").GetString()!));
         Assert.Equal(2, launched.Count);
         Assert.All(launched, m => Assert.Equal(64, m.GetProperty("memoryMiB").GetInt32()));
         foreach (var m in launched)
             Assert.Equal("running", await Virsh.DomStateAsync(m.GetProperty("domainUuid").GetString()!));
         Step("two launched and running");
+
+        // Launched again with the same names: nothing is made, the dialog says why and stays; another prefix then works.
+        await NavigateAsync(_page, "Templates");
+        await _page.GetByTestId($"launch-{template}").ClickAsync();
+        await launch.GetByTestId("launch-submit").ClickAsync();
+        await Expect(launch.GetByTestId("launch-error")).ToContainTextAsync($"{template}-1");
+        await Expect(_page).ToHaveURLAsync(new Regex("/templates$"));
+        await Input(launch, "launch-prefix").FillAsync(template + "-b");
+        await launch.GetByTestId("launch-submit").ClickAsync();
+        await Expect(_page).ToHaveURLAsync(new Regex("/machines$"));
+        await Expect(_page.GetByTestId($"state-{template}-b-1")).ToBeVisibleAsync();
+        var third = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/machines?limit=500")).GetProperty("items").EnumerateArray()
+            .Single(m => m.GetProperty("name").GetString() == $"{template}-b-1");
+        _machines.Add(third.GetProperty("id").GetString()!);
+        Step("second launch refused in the dialog, then made under another prefix");
 
         // Delete the template, confirmed; the machines stay.
         await NavigateAsync(_page, "Templates");

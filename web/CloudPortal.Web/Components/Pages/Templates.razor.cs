@@ -90,26 +90,12 @@ public partial class Templates
 
     private async Task LaunchAsync(MachineTemplate template)
     {
-        var answer = await PromptDialog.AskAsync(Dialogs, $"Launch {template.Name}", "How many machines (1-50)? They are named <template>-1, -2, ...", "1", "Launch");
-        if (answer is null)
+        if (await LaunchTemplateDialog.AskAsync(Dialogs, _caller, template) is not { } result)
             return;
-        if (!int.TryParse(answer, out var count))
-        {
-            Snackbar.Add("The count must be a whole number.", Severity.Error);
-            return;
-        }
-        try
-        {
-            var result = await Service.LaunchAsync(_caller, template.Id, count, null, _disposed.Token);
-            Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
-                (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
-                result.NotCreated.Count == 0 ? Severity.Success : Severity.Warning);
-            Navigation.NavigateTo("/machines");
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
+        Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
+            (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
+            result.NotCreated.Count == 0 ? Severity.Success : Severity.Warning);
+        Navigation.NavigateTo("/machines");
     }
 
     private async Task DeleteAsync(MachineTemplate template)
