@@ -39,11 +39,11 @@ public partial class Volumes
     {
         _caller = (await AuthenticationState).User.ToCaller();
         _mayChange = Roles.MayChangeMachines(_caller.Role);
+        // Everyone reads the Host column by name (as on the machines page); only administrators choose where a volume goes.
+        var hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
+        _hostNames = hosts.ToDictionary(h => h.Id, h => h.Name);
         if (_caller.IsAdmin)
-        {
-            _hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
-            _hostNames = _hosts.ToDictionary(h => h.Id, h => h.Name);
-        }
+            _hosts = hosts;
         await LoadMachinesAsync();
         Events.Changed += OnMachineChanged;
     }
