@@ -160,8 +160,8 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         // Attach to the stopped machine, picked from the machines on the volume's host: only its definition changes (next boot's vdb).
         await _page.GetByTestId($"attach-{volume}").ClickAsync();
         var attach = Dialog(_page, $"Attach {volume}");
-        await PickAsync(_page, attach.GetByTestId("attach-machine"), machineName);
-        await attach.GetByTestId("attach-submit").ClickAsync();
+        await PickAsync(_page, attach.GetByTestId("pick-select"), machineName);
+        await attach.GetByTestId("pick-ok").ClickAsync();
         await Expect(attach).ToBeHiddenAsync();
         await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveTextAsync("attached");
         await Expect(row).ToContainTextAsync("vdb");
@@ -228,24 +228,29 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         Assert.Null(await PoolVolumeCapacityAsync(volumeId));
         Step("deleted");
 
-        // Live, and kept on request: a volume attached through the API shows after a reload; the machine is then deleted
-        // from its own page in a second tab, whose question names the volume and offers to keep it. The volumes page,
-        // open all along, follows without a reload: the volume is available again.
+        // Attached from the machine's own Volumes tab (in a second browser tab), then the machine is deleted there: its
+        // question names the volume and offers to keep it. The volumes page, open all along, follows without a reload.
         var second = NewName("vol");
         string secondId;
         using (var created = await _api.PostAsJsonAsync("/api/v1/volumes", new { name = second, sizeGiB = 1 }))
         {
             Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
             secondId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-            using var attached = await _api.PostAsJsonAsync($"/api/v1/volumes/{secondId}/attach", new { machineId });
-            Assert.True(attached.IsSuccessStatusCode, await attached.Content.ReadAsStringAsync());
         }
-        await _page.ReloadAsync();
-        await WaitForInteractiveAsync(_page);
-        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("attached");
         var machinePage = await _page.Context.NewPageAsync();
         await machinePage.GotoAsync($"/machines/{machineId}");
         await WaitForInteractiveAsync(machinePage);
+        await machinePage.GetByRole(AriaRole.Tab, new() { Name = "Volumes" }).ClickAsync();
+        await machinePage.GetByTestId("tab-attach-volume").ClickAsync();
+        var pick = Dialog(machinePage, $"Attach a volume to {machineName}");
+        await Expect(pick.GetByTestId("pick-select")).ToHaveValueAsync($"{second} (1 GiB)"); // the only one: chosen already
+        await pick.GetByTestId("pick-ok").ClickAsync();
+        await Expect(machinePage.GetByTestId("machine-volumes")).ToContainTextAsync(second);
+        await Expect(machinePage.GetByTestId("machine-volumes")).ToContainTextAsync("vdb");
+        Assert.Contains($"vol-{secondId}.qcow2", await DomainXmlAsync(domain, inactive: true));
+        await _page.ReloadAsync();
+        await WaitForInteractiveAsync(_page);
+        await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("attached");
         await machinePage.GetByTestId("action-delete").ClickAsync();
         var question = Dialog(machinePage, "Delete machine");
         await Expect(question).ToContainTextAsync($"'{second}' (1 GiB)");

@@ -161,7 +161,10 @@ public partial class Volumes
             Snackbar.Add($"No running, paused or stopped machine is on the volume's host.", Severity.Warning);
             return;
         }
-        if (await AttachVolumeDialog.AskAsync(Dialogs, volume.Name, candidates) is not { } chosen)
+        if (await PickDialog.AskAsync(Dialogs, $"Attach {volume.Name}", "Machine",
+                candidates.Select(m => (m.Id, $"{m.Name} ({m.State.ToContractName()})")).ToList(), "Attach",
+                "A stopped machine gets the disk at its next start; a running one at once (hot-plug). Only machines on the volume's host are offered.")
+            is not { } chosen)
             return;
         var machine = candidates.Single(m => m.Id == chosen);
         await RunAsync(async () =>
