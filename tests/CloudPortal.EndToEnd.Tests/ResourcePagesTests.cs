@@ -393,8 +393,26 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         var saved = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/templates")).GetProperty("items").EnumerateArray()
             .Single(t => t.GetProperty("name").GetString() == template);
         Assert.Equal(64, saved.GetProperty("memoryMiB").GetInt32());
-        await ScreenshotAsync("templates");
         Step("template saved");
+
+        // One with an image and a bigger disk than the image's: the form offers the disk once an image is chosen.
+        var (_, imageName) = await portal.ImageAsync(_api);
+        var withDisk = template + "-disk";
+        await Input(_page.Locator("body"), "template-name").FillAsync(withDisk);
+        await PickAsync(_page, _page.GetByTestId("template-image"), imageName);
+        var disk = Input(_page.Locator("body"), "template-disk");
+        await disk.FillAsync("2");
+        await disk.PressAsync("Tab");
+        await _page.GetByTestId("create-template").ClickAsync();
+        var diskRow = table.Locator("tr").Filter(new() { Has = _page.GetByTestId("template-row-name").GetByText(withDisk, new() { Exact = true }) });
+        await Expect(diskRow).ToContainTextAsync("2 GiB disk");
+        await Expect(diskRow).ToContainTextAsync(imageName);
+        var savedWithDisk = (await _api.GetFromJsonAsync<JsonElement>("/api/v1/templates")).GetProperty("items").EnumerateArray()
+            .Single(t => t.GetProperty("name").GetString() == withDisk);
+        Assert.Equal(2, savedWithDisk.GetProperty("diskGiB").GetInt32());
+        _deleteAfter.Add($"/api/v1/templates/{savedWithDisk.GetProperty("id").GetString()}");
+        await ScreenshotAsync("templates");
+        Step("template with an image and a 2 GiB disk saved");
 
         // Launch two: the machines page shows both, named <template>-1 and -2, and both run.
         await _page.GetByTestId($"launch-{template}").ClickAsync();
@@ -437,7 +455,7 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         var confirm = Dialog(_page, "Delete template");
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
-        await Expect(table).ToContainTextAsync("No templates yet");
+        await Expect(diskRow).ToBeVisibleAsync();
         Assert.DoesNotContain((await _api.GetFromJsonAsync<JsonElement>("/api/v1/templates")).GetProperty("items").EnumerateArray(),
             t => t.GetProperty("name").GetString() == template);
         foreach (var m in launched)

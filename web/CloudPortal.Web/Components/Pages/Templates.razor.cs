@@ -35,6 +35,7 @@ public partial class Templates
     private string? _filter, _name, _userData;
     private Guid? _sizeId, _imageId, _networkId;
     private int _vcpus = 1, _memoryMiB = 128;
+    private int? _diskGiB;
     private IReadOnlyCollection<Guid> _sshKeyIds = [];
     private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
 
@@ -67,7 +68,7 @@ public partial class Templates
         try
         {
             var template = await Service.CreateAsync(_caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
-                _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, null, _networkId,
+                _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, _imageId is null ? null : _diskGiB, _networkId,
                 _imageId is null ? null : _sshKeyIds.ToList(), null,
                 _imageId is null || string.IsNullOrWhiteSpace(_userData) ? null : _userData.Replace("\r\n", "\n"), null, null), _disposed.Token);
             Snackbar.Add($"Template '{template.Name}' saved.", Severity.Success);
