@@ -137,6 +137,8 @@ public class PortalFixture : IAsyncLifetime
 
     private async Task StartBrowserAsync()
     {
+        // Assertions wait as long as actions do (5 s by default): the box is shared, guests run under TCG.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
