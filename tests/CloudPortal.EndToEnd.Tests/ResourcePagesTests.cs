@@ -251,6 +251,16 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
         await _page.ReloadAsync();
         await WaitForInteractiveAsync(_page);
         await Expect(_page.GetByTestId($"volume-state-{second}")).ToHaveTextAsync("attached");
+        // The machines page's bulk delete names the volume that would go with the machine (then cancelled).
+        await NavigateAsync(machinePage, "Machines");
+        await Input(machinePage.Locator("body"), $"select-{machineName}").CheckAsync();
+        await machinePage.GetByTestId("bulk-delete").ClickAsync();
+        var bulk = Dialog(machinePage, "Delete 1 machine");
+        await Expect(bulk.Locator(".mud-dialog-title")).ToHaveTextAsync("Delete 1 machine"); // it said "1 machines"
+        await Expect(bulk).ToContainTextAsync($"'{second}' (1 GiB) is deleted too");
+        await bulk.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(bulk).ToBeHiddenAsync();
+        await machinePage.GetByTestId($"open-{machineName}").ClickAsync();
         await machinePage.GetByTestId("action-delete").ClickAsync();
         var question = Dialog(machinePage, "Delete machine");
         await Expect(question).ToContainTextAsync($"'{second}' (1 GiB)");
