@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -20,11 +19,7 @@ public sealed class ConsolePageTests(PortalFixture portal, ITestOutputHelper out
     public async Task InitializeAsync()
     {
         _page = await portal.NewPageAsync();
-        _api = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        using var token = await _api.PostAsJsonAsync("/api/v1/tokens", new { username = portal.AdminUser, password = portal.AdminPassword });
-        token.EnsureSuccessStatusCode();
-        var body = await token.Content.ReadFromJsonAsync<JsonElement>();
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+        _api = await portal.NewApiClientAsync(TimeSpan.FromMinutes(2));
     }
 
     public async Task DisposeAsync()

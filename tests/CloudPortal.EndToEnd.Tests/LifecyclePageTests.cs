@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -25,11 +24,7 @@ public sealed class LifecyclePageTests(PortalFixture portal, ITestOutputHelper o
     public async Task InitializeAsync()
     {
         _page = await portal.NewPageAsync();
-        _api = new HttpClient { BaseAddress = portal.BaseAddress };
-        using var token = await _api.PostAsJsonAsync("/api/v1/tokens", new { username = portal.AdminUser, password = portal.AdminPassword });
-        token.EnsureSuccessStatusCode();
-        var body = await token.Content.ReadFromJsonAsync<JsonElement>();
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+        _api = await portal.NewApiClientAsync();
     }
 
     public async Task DisposeAsync()

@@ -22,11 +22,7 @@ public sealed class MachineFromImageTests(PortalFixture portal, ITestOutputHelpe
     public async Task InitializeAsync()
     {
         _page = await portal.NewPageAsync();
-        _api = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
-        using var token = await _api.PostAsJsonAsync("/api/v1/tokens", new { username = portal.AdminUser, password = portal.AdminPassword });
-        token.EnsureSuccessStatusCode();
-        var body = await token.Content.ReadFromJsonAsync<JsonElement>();
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+        _api = await portal.NewApiClientAsync(TimeSpan.FromMinutes(2));
     }
 
     public async Task DisposeAsync()

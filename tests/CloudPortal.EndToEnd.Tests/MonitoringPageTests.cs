@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -27,10 +26,7 @@ public sealed class MonitoringPageTests(PortalFixture portal, ITestOutputHelper 
             await Virsh.RunAsync("undefine", domain, "--managed-save", "--snapshots-metadata");
         }
         _page = await portal.NewPageAsync();
-        _api = new HttpClient { BaseAddress = portal.BaseAddress };
-        using var token = await _api.PostAsJsonAsync("/api/v1/tokens", new { username = portal.AdminUser, password = portal.AdminPassword });
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString());
+        _api = await portal.NewApiClientAsync();
         Directory.CreateDirectory(Screenshots);
     }
 

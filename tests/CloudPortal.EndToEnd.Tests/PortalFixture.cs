@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace CloudPortal.EndToEnd.Tests;
@@ -10,8 +13,9 @@ namespace CloudPortal.EndToEnd.Tests;
 /// <summary>
 /// One real portal process (the web project's build output, run with <c>dotnet CloudPortal.Web.dll</c> in Development so
 /// static web assets are served from the manifest) against the local libvirtd, and one headless Chromium, for the whole suite.
+/// A class that needs its own portal (own pool, own prefix) derives from it and overrides the settings and the sweep.
 /// </summary>
-public sealed class PortalFixture : IAsyncLifetime
+public class PortalFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
@@ -32,9 +36,17 @@ public sealed class PortalFixture : IAsyncLifetime
         get { lock (_log) return _log.ToString(); }
     }
 
+    /// <summary>Removes what this fixture's tests leave in libvirt; run before the portal starts and after it stopped.</summary>
+    protected virtual Task SweepAsync() => Virsh.RemoveTestDomainsAsync();
+
+    /// <summary>More settings for the portal process, as environment variables (CloudPortal__Section__Key).</summary>
+    protected virtual void Configure(IDictionary<string, string?> environment)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        await Virsh.RemoveTestDomainsAsync();
+        await SweepAsync();
         try
         {
             await StartPortalAsync();
@@ -79,6 +91,7 @@ public sealed class PortalFixture : IAsyncLifetime
         start.Environment["Logging__LogLevel__CloudPortal"] = "Information";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         start.Environment.Remove("ASPNETCORE_URLS");
+        Configure(start.Environment);
 
         _portal = Process.Start(start) ?? throw new InvalidOperationException("the portal did not start");
         _portal.OutputDataReceived += (_, e) => Append(e.Data);
@@ -124,6 +137,8 @@ public sealed class PortalFixture : IAsyncLifetime
 
     private async Task StartBrowserAsync()
     {
+        // Assertions wait as long as actions do (5 s by default): the box is shared, guests run under TCG.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -147,6 +162,25 @@ public sealed class PortalFixture : IAsyncLifetime
         });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>An HTTP client of the portal's REST API, signed in as the administrator with a bearer token.</summary>
+    public async Task<HttpClient> NewApiClientAsync(TimeSpan? timeout = null)
+    {
+        var api = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(100) };
+        try
+        {
+            using var token = await api.PostAsJsonAsync("/api/v1/tokens", new { username = AdminUser, password = AdminPassword });
+            token.EnsureSuccessStatusCode();
+            var body = await token.Content.ReadFromJsonAsync<JsonElement>();
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString());
+            return api;
+        }
+        catch
+        {
+            api.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsyncCore()
@@ -179,7 +213,7 @@ public sealed class PortalFixture : IAsyncLifetime
         // Kept for diagnosis: the portal's console output of this run, next to the test assembly.
         try { await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, "portal-e2e.log"), PortalLog); } catch (IOException) { }
 
-        await Virsh.RemoveTestDomainsAsync();
+        await SweepAsync();
 
         if (_dataDirectory is not null)
         {
@@ -188,7 +222,7 @@ public sealed class PortalFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync() => await DisposeAsyncCore();
+    public virtual async Task DisposeAsync() => await DisposeAsyncCore();
 
     private void Append(string? line)
     {

@@ -55,9 +55,12 @@ public static partial class Virsh
     }
 
     /// <summary>Destroys and undefines every domain named with <see cref="TestPrefix"/> (leftovers of a crashed run, or of this one).</summary>
-    public static async Task RemoveTestDomainsAsync()
+    public static Task RemoveTestDomainsAsync() => RemoveDomainsAsync(TestPrefix);
+
+    /// <summary>Destroys and undefines every domain whose name starts with <paramref name="prefix"/>, with its snapshots' metadata.</summary>
+    public static async Task RemoveDomainsAsync(string prefix)
     {
-        foreach (var domain in (await ListAllAsync()).Where(d => d.StartsWith(TestPrefix, StringComparison.Ordinal)))
+        foreach (var domain in (await ListAllAsync()).Where(d => d.StartsWith(prefix, StringComparison.Ordinal)))
         {
             await RunAsync("destroy", domain);
             await RunAsync("undefine", domain, "--nvram", "--managed-save", "--snapshots-metadata");

@@ -26,6 +26,7 @@ public sealed partial class MachineDetail
     [Inject] private CloudPortal.Core.Images.MachineCapture Capture { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private CloudPortal.Core.Volumes.VolumeService Volumes { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private static readonly TimeSpan JournalRefresh = TimeSpan.FromSeconds(1);
@@ -230,15 +231,15 @@ public sealed partial class MachineDetail
 
     private async Task DeleteAsync()
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete machine",
-            $"Delete '{_machine!.Name}'? It is powered off and removed from its host with its disks. This cannot be undone.",
-            yesText: "Delete", cancelText: "Cancel");
-        if (confirmed != true)
+        var name = _machine!.Name; // the machine's removal event may clear _machine before the snackbar
+        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, _caller, _machine, _disposed.Token);
+        if (choice == MachineDeleteChoice.Cancel)
             return;
         await RunAsync(async () =>
         {
-            await MachineService.DeleteAsync(_caller, Id, _disposed.Token);
-            Snackbar.Add($"Deleting '{_machine.Name}'…", Severity.Info);
+            var keep = choice == MachineDeleteChoice.DeleteKeepVolumes;
+            await MachineService.DeleteAsync(_caller, Id, keep, _disposed.Token);
+            Snackbar.Add($"Deleting '{name}'{(keep ? ", keeping its data volumes" : "")}…", Severity.Info);
         });
     }
 

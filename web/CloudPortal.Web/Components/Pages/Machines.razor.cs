@@ -14,6 +14,7 @@ public sealed partial class Machines
     [Inject] private MachineService MachineService { get; set; } = default!;
     [Inject] private HostService HostService { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
+    [Inject] private CloudPortal.Core.Volumes.VolumeService Volumes { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<Machines> Log { get; set; } = default!;
@@ -122,7 +123,17 @@ public sealed partial class Machines
         var ids = _selected.ToList();
         var what = $"{BulkLabel(action).ToLowerInvariant()} {ids.Count} machine{(ids.Count == 1 ? "" : "s")}";
         var warning = action == BulkAction.Delete ? " They are powered off and removed from their hosts with their disks. This cannot be undone." : "";
-        var confirmed = await Dialogs.ShowMessageBoxAsync($"{BulkLabel(action)} {ids.Count} machines",
+        if (action == BulkAction.Delete)
+        {
+            // Data volumes attached to them go too (a bulk delete keeps none): say which, before anything is lost.
+            var chosen = ids.ToHashSet();
+            var volumes = (await Volumes.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items
+                .Where(v => v.MachineId is { } m && chosen.Contains(m)).ToList();
+            if (volumes.Count > 0)
+                warning += $" Their attached data volume{(volumes.Count == 1 ? "" : "s")} {string.Join(", ", volumes.Take(10).Select(v => $"'{v.Name}' ({v.SizeGiB} GiB)"))}" +
+                    $"{(volumes.Count > 10 ? ", …" : "")} {(volumes.Count == 1 ? "is" : "are")} deleted too; to keep {(volumes.Count == 1 ? "it" : "them")}, delete the machine from its own page.";
+        }
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"{BulkLabel(action)} {ids.Count} machine{(ids.Count == 1 ? "" : "s")}",
             $"{char.ToUpperInvariant(what[0])}{what[1..]}: {string.Join(", ", ids.Take(10).Select(NameOf))}{(ids.Count > 10 ? ", …" : "")}?{warning}",
             yesText: BulkLabel(action), cancelText: "Cancel");
         if (confirmed != true)
@@ -225,16 +236,14 @@ public sealed partial class Machines
 
     private async Task DeleteAsync(Machine machine)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            "Delete machine",
-            $"Delete '{machine.Name}'? It is powered off and removed from its host with its disks. This cannot be undone.",
-            yesText: "Delete", cancelText: "Cancel");
-        if (confirmed != true)
+        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, _caller, machine, _disposed.Token);
+        if (choice == MachineDeleteChoice.Cancel)
             return;
         await RunForMachineAsync(machine, async () =>
         {
-            await MachineService.DeleteAsync(_caller, machine.Id, _disposed.Token);
-            Snackbar.Add($"Deleting '{machine.Name}'…", Severity.Info);
+            var keep = choice == MachineDeleteChoice.DeleteKeepVolumes;
+            await MachineService.DeleteAsync(_caller, machine.Id, keep, _disposed.Token);
+            Snackbar.Add($"Deleting '{machine.Name}'{(keep ? ", keeping its data volumes" : "")}…", Severity.Info);
         });
     }
 

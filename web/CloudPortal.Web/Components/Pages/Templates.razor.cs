@@ -26,7 +26,7 @@ public partial class Templates
 
     private readonly CancellationTokenSource _disposed = new();
     private Caller _caller = default!;
-    private bool _mayChange;
+    private bool _mayChange, _busy;
     private IReadOnlyList<MachineTemplate> _templates = [];
     private IReadOnlyList<CloudPortal.Core.Sizes.Size> _sizes = [];
     private IReadOnlyList<Image> _images = [];
@@ -35,6 +35,7 @@ public partial class Templates
     private string? _filter, _name, _userData;
     private Guid? _sizeId, _imageId, _networkId;
     private int _vcpus = 1, _memoryMiB = 128;
+    private int? _diskGiB;
     private IReadOnlyCollection<Guid> _sshKeyIds = [];
     private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
 
@@ -51,6 +52,9 @@ public partial class Templates
 
     private async Task ReloadAsync() => _templates = await Service.ListAsync(_caller, _disposed.Token);
 
+    // The chosen keys show by name in the field, not as their ids.
+    private string? KeyName(Guid id) => _keys.FirstOrDefault(k => k.Id == id)?.Name ?? id.ToString();
+
     private bool Has(string field) => _errors.ContainsKey(field);
     private string? ErrorOf(string field) => _errors.TryGetValue(field, out var m) ? string.Join(" ", m) : null;
 
@@ -60,10 +64,11 @@ public partial class Templates
     private async Task CreateAsync()
     {
         _errors = new Dictionary<string, string[]>();
+        _busy = true;
         try
         {
             var template = await Service.CreateAsync(_caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
-                _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, null, _networkId,
+                _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, _imageId is null ? null : _diskGiB, _networkId,
                 _imageId is null ? null : _sshKeyIds.ToList(), null,
                 _imageId is null || string.IsNullOrWhiteSpace(_userData) ? null : _userData.Replace("\r\n", "\n"), null, null), _disposed.Token);
             Snackbar.Add($"Template '{template.Name}' saved.", Severity.Success);
@@ -78,30 +83,20 @@ public partial class Templates
         {
             Snackbar.Add(message, Severity.Error);
         }
+        finally
+        {
+            _busy = false;
+        }
     }
 
     private async Task LaunchAsync(MachineTemplate template)
     {
-        var answer = await PromptDialog.AskAsync(Dialogs, $"Launch {template.Name}", "How many machines (1-50)? They are named <template>-1, -2, ...", "1", "Launch");
-        if (answer is null)
+        if (await LaunchTemplateDialog.AskAsync(Dialogs, _caller, template) is not { } result)
             return;
-        if (!int.TryParse(answer, out var count))
-        {
-            Snackbar.Add("The count must be a whole number.", Severity.Error);
-            return;
-        }
-        try
-        {
-            var result = await Service.LaunchAsync(_caller, template.Id, count, null, _disposed.Token);
-            Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
-                (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
-                result.NotCreated.Count == 0 ? Severity.Success : Severity.Warning);
-            Navigation.NavigateTo("/machines");
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
+        Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
+            (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
+            result.NotCreated.Count == 0 ? Severity.Success : Severity.Warning);
+        Navigation.NavigateTo("/machines");
     }
 
     private async Task DeleteAsync(MachineTemplate template)

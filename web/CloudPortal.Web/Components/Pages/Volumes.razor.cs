@@ -17,6 +17,7 @@ public partial class Volumes
     [Inject] private HostService Hosts { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private MachineEvents Events { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private readonly CancellationTokenSource _disposed = new();
@@ -32,17 +33,46 @@ public partial class Volumes
     private Dictionary<Guid, string> _machineNames = [];
     private IReadOnlyList<Machine> _machines = [];
     private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
+    private int _reloadPending;
 
     protected override async Task OnInitializedAsync()
     {
         _caller = (await AuthenticationState).User.ToCaller();
         _mayChange = Roles.MayChangeMachines(_caller.Role);
+        // Everyone reads the Host column by name (as on the machines page); only administrators choose where a volume goes.
+        var hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
+        _hostNames = hosts.ToDictionary(h => h.Id, h => h.Name);
         if (_caller.IsAdmin)
-        {
-            _hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
-            _hostNames = _hosts.ToDictionary(h => h.Id, h => h.Name);
-        }
+            _hosts = hosts;
         await LoadMachinesAsync();
+        Events.Changed += OnMachineChanged;
+    }
+
+    /// <summary>
+    /// A machine that stops, starts or goes away changes what its volumes show (a deleted machine's volumes go with it or
+    /// become available): the table is read again, once per burst of changes, without a reload of the page.
+    /// </summary>
+    private void OnMachineChanged(MachineChange change)
+    {
+        if ((!_caller.IsAdmin && change.TenantId != _caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+            return;
+        _ = InvokeAsync(async () =>
+        {
+            Interlocked.Exchange(ref _reloadPending, 0);
+            if (_disposed.IsCancellationRequested)
+                return;
+            try
+            {
+                await LoadMachinesAsync();
+                if (_table is not null)
+                    await _table.ReloadServerData();
+                StateHasChanged();
+            }
+            catch (OperationCanceledException)
+            {
+                // The page closed meanwhile.
+            }
+        });
     }
 
     private async Task LoadMachinesAsync()
@@ -125,22 +155,18 @@ public partial class Volumes
     {
         await LoadMachinesAsync();
         var candidates = _machines.Where(m => m.HostId == volume.HostId && m.TenantId == volume.TenantId
-            && m.State is MachineState.Running or MachineState.Stopped or MachineState.Paused).ToList();
+            && m.State is MachineState.Running or MachineState.Stopped or MachineState.Paused).OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
         if (candidates.Count == 0)
         {
             Snackbar.Add($"No running, paused or stopped machine is on the volume's host.", Severity.Warning);
             return;
         }
-        var answer = await PromptDialog.AskAsync(Dialogs, $"Attach {volume.Name}",
-            $"Machine name ({string.Join(", ", candidates.Take(8).Select(m => m.Name))}{(candidates.Count > 8 ? ", ..." : "")})", candidates[0].Name, "Attach");
-        if (answer is null)
+        if (await PickDialog.AskAsync(Dialogs, $"Attach {volume.Name}", "Machine",
+                candidates.Select(m => (m.Id, $"{m.Name} ({m.State.ToContractName()})")).ToList(), "Attach",
+                "A stopped machine gets the disk at its next start; a running one at once (hot-plug). Only machines on the volume's host are offered.")
+            is not { } chosen)
             return;
-        var machine = candidates.FirstOrDefault(m => m.Name == answer.Trim());
-        if (machine is null)
-        {
-            Snackbar.Add($"No machine named '{answer}' on the volume's host.", Severity.Error);
-            return;
-        }
+        var machine = candidates.Single(m => m.Id == chosen);
         await RunAsync(async () =>
         {
             var attached = await Service.AttachAsync(_caller, volume.Id, machine.Id, _disposed.Token);
@@ -194,9 +220,10 @@ public partial class Volumes
         });
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _disposed.Cancel();
+        Events.Changed -= OnMachineChanged;
+        await _disposed.CancelAsync();
         _disposed.Dispose();
     }
 }
