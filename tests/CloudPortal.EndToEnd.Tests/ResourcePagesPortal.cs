@@ -9,7 +9,8 @@ namespace CloudPortal.EndToEnd.Tests;
 /// <summary>
 /// The portal of <see cref="ResourcePagesTests"/>: its own storage pool (cpq-pool-*, so volumes, base images and seeds
 /// go with it), cpq- domains swept before and after, and the networks and filters it made on the host (named from its
-/// own ids) removed after it stops.
+/// own ids) removed after it stops. Its tenant networks take subnets from a pool of its own (10.236.0.0/16), so those a
+/// crashed earlier run left are known by their subnet and swept at start; a portal from scripts/run uses another pool.
 /// </summary>
 public sealed class ResourcePagesPortal : PortalFixture
 {
@@ -21,10 +22,14 @@ public sealed class ResourcePagesPortal : PortalFixture
 
     public string Pool { get; } = Prefix + "pool-" + Guid.NewGuid().ToString("N")[..8];
 
+    private const string SubnetPool = "10.236.0.0/16";
+    private const string SubnetPrefix = "10.236.";
+
     protected override void Configure(IDictionary<string, string?> environment)
     {
         environment["CloudPortal__Storage__PortalPoolName"] = Pool;
         environment["CloudPortal__Storage__PortalPoolPath"] = "/var/lib/" + Pool;
+        environment["CloudPortal__Networks__Pool"] = SubnetPool;
     }
 
     protected override async Task SweepAsync()
@@ -38,6 +43,16 @@ public sealed class ResourcePagesPortal : PortalFixture
         }
         foreach (var dir in Directory.GetDirectories("/var/lib", Prefix + "pool-*"))
             Directory.Delete(dir, recursive: true);
+        var (_, nets, _) = await Virsh.RunAsync("net-list", "--all", "--name");
+        foreach (var name in Lines(nets).Where(n => n.StartsWith(NetworkNames.NetworkPrefix, StringComparison.Ordinal)))
+        {
+            var (_, xml, _) = await Virsh.RunAsync("net-dumpxml", name);
+            var address = xml.Length == 0 ? "" : System.Xml.Linq.XDocument.Parse(xml).Root?.Element("ip")?.Attribute("address")?.Value ?? "";
+            if (!address.StartsWith(SubnetPrefix, StringComparison.Ordinal))
+                continue;
+            await Virsh.RunAsync("net-destroy", name);
+            await Virsh.RunAsync("net-undefine", name);
+        }
     }
 
     public override async Task DisposeAsync()
