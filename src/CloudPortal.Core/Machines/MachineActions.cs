@@ -69,7 +69,12 @@ public static class MachineActions
     {
         switch (action)
         {
-            case MachineAction.Start: domain.Create(); break;
+            case MachineAction.Start:
+                // A clone from a snapshot that could not put its source back left it at that snapshot: put it back
+                // before the guest writes to the disk, or the restore would undo what the guest wrote.
+                Storage.SnapshotCopy.RestoreInterrupted(domain);
+                domain.Create();
+                break;
             case MachineAction.Shutdown: domain.Shutdown(); break;
             case MachineAction.Poweroff: domain.Destroy(); break;
             case MachineAction.Reboot: domain.Reboot(); break;

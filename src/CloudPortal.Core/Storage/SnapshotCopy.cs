@@ -10,10 +10,14 @@ namespace CloudPortal.Core.Storage;
 /// </summary>
 public static class SnapshotCopy
 {
+    /// <summary>Names the portal's own snapshot of where the domain was; no user snapshot is named so.</summary>
+    public const string ReturnSnapshotPrefix = "cp-clone-";
+
     public static T AtSnapshot<T>(Domain domain, MachineSnapshot snapshot, Func<T> copy)
     {
         if (domain.IsActive)
             throw new Common.ConflictException("The source machine must be stopped to copy its disk.");
+        RestoreInterrupted(domain);
         using var wanted = domain.LookupSnapshot(snapshot.LibvirtName)
             ?? throw new Common.ConflictException($"Snapshot '{snapshot.Name}' is missing from the machine's host.");
         using var now = domain.CreateSnapshot(CurrentStateXml());
@@ -35,13 +39,41 @@ public static class SnapshotCopy
         }
     }
 
+    /// <summary>
+    /// When an earlier copy could not go back (its copy and its restore both failed, or the portal stopped in
+    /// between), the stopped domain is still at the older snapshot and the portal's own snapshot holds where it
+    /// really was: goes back to that one and removes it. Called before the disk is used again (a start, the next
+    /// copy). True when there was something to restore.
+    /// </summary>
+    public static bool RestoreInterrupted(Domain domain)
+    {
+        if (domain.IsActive)
+            return false;
+        DomainSnapshot? left = null;
+        foreach (var snapshot in domain.ListSnapshots())
+        {
+            if (left is null && snapshot.Name.StartsWith(ReturnSnapshotPrefix, StringComparison.Ordinal))
+                left = snapshot;
+            else
+                snapshot.Dispose();
+        }
+        if (left is null)
+            return false;
+        using (left)
+        {
+            left.Revert();
+            left.Delete();
+        }
+        return true;
+    }
+
     private static string CurrentStateXml()
     {
         var text = new System.Text.StringBuilder();
         using (var xml = System.Xml.XmlWriter.Create(text, new System.Xml.XmlWriterSettings { OmitXmlDeclaration = true }))
         {
             xml.WriteStartElement("domainsnapshot");
-            xml.WriteElementString("name", "cp-clone-" + Guid.NewGuid().ToString("N"));
+            xml.WriteElementString("name", ReturnSnapshotPrefix + Guid.NewGuid().ToString("N"));
             xml.WriteElementString("description", "Taken by the portal while it copies an older snapshot; removed after.");
             xml.WriteEndElement();
         }

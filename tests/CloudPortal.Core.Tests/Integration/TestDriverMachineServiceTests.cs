@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Machines;
 using CloudPortal.Core.Operations;
+using CloudPortal.Core.Storage;
 using LibvirtSharp;
 
 namespace CloudPortal.Core.Tests.Integration;
@@ -104,6 +105,28 @@ public sealed class TestDriverMachineServiceTests : IAsyncLifetime
         Assert.Equal(MachineState.Running, started.State);
         Assert.Equal(DomainState.Running, LibvirtState(machine.DomainUuid));
         Assert.Equal(MachineState.Running, (await _portal.Machines.GetAsync(machine.Id, None))!.State);
+    }
+
+    [Fact]
+    public async Task ActAsync_StartAfterInterruptedSnapshotCopy_SourceGoesBackFirstAndReturnSnapshotIsRemoved()
+    {
+        var machine = await CreateRunningAsync();
+        await _portal.Service.ActAsync(_member, machine.Id, MachineAction.Poweroff, None);
+        const string ns = "urn:cloudportal:test:interrupted-copy";
+        using (var domain = _libvirt.LookupDomainByUuid(machine.DomainUuid)!)
+        {
+            // What a copy whose way back failed leaves: the portal's snapshot of the real state, and the domain
+            // somewhere else (here: a definition changed after that snapshot).
+            using var left = domain.CreateSnapshot($"<domainsnapshot><name>{SnapshotCopy.ReturnSnapshotPrefix}{Guid.NewGuid():N}</name></domainsnapshot>");
+            domain.SetMetadataElement("<marker>at the older snapshot</marker>", "t", ns, MetadataImpact.Config);
+        }
+
+        var started = await _portal.Service.ActAsync(_member, machine.Id, MachineAction.Start, None);
+
+        Assert.Equal(MachineState.Running, started.State);
+        using var after = _libvirt.LookupDomainByUuid(machine.DomainUuid)!;
+        Assert.DoesNotContain(after.ListSnapshots(), s => s.Name.StartsWith(SnapshotCopy.ReturnSnapshotPrefix, StringComparison.Ordinal));
+        Assert.Null(after.GetMetadataElement(ns, MetadataImpact.Config));
     }
 
     [Fact]
