@@ -177,7 +177,8 @@ public sealed class ImageCatalogue(
         var image = await FindVisibleAsync(caller, imageId, cancellationToken);
         return image is null
             ? null
-            : new ImageContent(image.Id, image.Name, image.Sha256, image.Format, image.VirtualSizeBytes, image.SizeBytes, contents.PathOf(image.Sha256));
+            : new ImageContent(image.Id, image.Name, image.Sha256, image.Format, image.VirtualSizeBytes, image.SizeBytes, contents.PathOf(image.Sha256),
+                image.MinMemoryMiB, image.MinDiskGiB);
     }
 
     /// <summary>

@@ -21,7 +21,9 @@ public sealed record ImageContent(
     ImageFormat Format,
     long VirtualSizeBytes,
     long SizeBytes,
-    string BlobPath);
+    string BlobPath,
+    int? MinMemoryMiB = null,
+    int? MinDiskGiB = null);
 
 /// <summary>Finds an image's content for a caller, honouring visibility (public, or private to the caller's tenant).</summary>
 public interface IImageContentSource

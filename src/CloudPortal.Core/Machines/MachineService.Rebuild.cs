@@ -28,6 +28,9 @@ public sealed partial class MachineService
                 ?? throw new ConflictException($"Machine '{machine.Name}' has no disk to rebuild (it was created without an image).");
             var image = await images.FindForCallerAsync(caller, wanted, ct)
                 ?? throw ValidationFailedException.For("imageId", $"Image {wanted} was not found.");
+            if (image.MinMemoryMiB is { } minMemory && machine.MemoryMiB < minMemory)
+                throw ValidationFailedException.For("imageId",
+                    $"Image '{image.Name}' needs at least {minMemory} MiB of memory; machine '{machine.Name}' has {machine.MemoryMiB} MiB (resize it first).");
             using var claim = _claims.Claim(machine.Id, machine.Name, "rebuild");
             var current = await GetAsync(caller, machineId, ct);
             MachineActions.EnsureAllowed("rebuild", RebuildAllowedFrom, current);

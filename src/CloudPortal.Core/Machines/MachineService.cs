@@ -221,6 +221,9 @@ public sealed partial class MachineService(
         if (valid.DiskGiB is { } gib && gib * (1L << 30) < image.VirtualSizeBytes)
             throw ValidationFailedException.For("diskGiB",
                 $"diskGiB must be at least the image's virtual size ({Math.Ceiling(image.VirtualSizeBytes / (double)(1L << 30))} GiB).");
+        var errors = new ValidationErrors();
+        ImageRequirements.Check(image, valid.MemoryMiB, valid.DiskGiB, errors);
+        errors.ThrowIfAny();
         return image;
     }
 

@@ -156,8 +156,13 @@ public sealed class TemplateService(ITemplateStore templates, MachineService mac
             errors.ThrowIfAny();
             throw;
         }
-        if (valid.ImageId is { } imageId && (images is null || await images.FindForCallerAsync(caller, imageId, ct) is null))
-            errors.Add("imageId", $"Image {imageId} was not found.");
+        if (valid.ImageId is { } imageId)
+        {
+            if ((images is null ? null : await images.FindForCallerAsync(caller, imageId, ct)) is { } image)
+                Images.ImageRequirements.Check(image, valid.MemoryMiB, valid.DiskGiB, errors);
+            else
+                errors.Add("imageId", $"Image {imageId} was not found.");
+        }
         if (request.NetworkId is { } networkId)
         {
             try

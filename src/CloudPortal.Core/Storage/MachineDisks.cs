@@ -76,7 +76,7 @@ public sealed class MachineDisks(HostConnections connections, IOptions<StorageOp
 
     /// <summary>The overlay's capacity: the requested size or the image's virtual size, whichever is bigger.</summary>
     public static long CapacityBytes(ImageContent image, int? diskGiB) =>
-        Math.Max(image.VirtualSizeBytes, (diskGiB ?? 0) * (1L << 30));
+        Math.Max(Math.Max(image.VirtualSizeBytes, (diskGiB ?? 0) * (1L << 30)), (image.MinDiskGiB ?? 0) * (1L << 30));
 
     /// <summary>Creates the machine's overlay (replacing a leftover of an interrupted attempt) and returns its path.</summary>
     public async Task<string> CreateOverlayAsync(Guid hostId, Guid domainUuid, ImageContent image, long capacityBytes, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using CloudPortal.Data;
 using CloudPortal.Web.Tests.Infrastructure;
@@ -72,6 +73,32 @@ public sealed class ImageTests(ImagePortal portal) : IClassFixture<ImagePortal>
 
         using var get = await portal.Member.GetAsync($"/api/v1/images/{image.GetProperty("id").GetString()}");
         Assert.Equal(sha, (await get.JsonAsync(HttpStatusCode.OK)).GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task CreateMachine_BelowTheImagesMinimums_Returns400ForMemoryAndDiskAndTemplateToo()
+    {
+        var path = await portal.Files.Qcow2Async(virtualMiB: 16);
+        var image = await UploadOkAsync(portal.Member, path, PortalApi.UniqueName("cpk-min"),
+            new Dictionary<string, string> { ["minMemoryMiB"] = "256", ["minDiskGiB"] = "2" });
+        var imageId = image.GetProperty("id").GetString();
+
+        using var smallMemory = await portal.Member.PostAsJsonAsync("/api/v1/machines",
+            new { name = PortalApi.UniqueName("cpk-min"), vcpus = 1, memoryMiB = 128, imageId });
+        var memoryProblem = await smallMemory.ValidationProblemAsync("memoryMiB");
+        Assert.Contains("256 MiB", memoryProblem.GetRawText());
+
+        using var smallDisk = await portal.Member.PostAsJsonAsync("/api/v1/machines",
+            new { name = PortalApi.UniqueName("cpk-min"), vcpus = 1, memoryMiB = 256, imageId, diskGiB = 1 });
+        var diskProblem = await smallDisk.ValidationProblemAsync("diskGiB");
+        Assert.Contains("2 GiB", diskProblem.GetRawText());
+
+        using var template = await portal.Member.PostAsJsonAsync("/api/v1/templates",
+            new { name = PortalApi.UniqueName("cpk-min"), vcpus = 1, memoryMiB = 64, imageId });
+        await template.ValidationProblemAsync("memoryMiB");
+
+        using var machines = await portal.Member.GetAsync("/api/v1/machines?filter=cpk-min&limit=500");
+        Assert.Empty((await machines.JsonAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
