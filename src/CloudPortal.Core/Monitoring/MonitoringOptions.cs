@@ -18,6 +18,12 @@ public sealed class MonitoringOptions
     /// <summary>How often old rollups are deleted.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Whether /metrics labels machine gauges with their tenant (tenant_id). Off unless an administrator asks: a
+    /// scrape then tells which tenant runs what, which a shared monitoring system may not be meant to know.
+    /// </summary>
+    public bool MetricsTenantLabels { get; set; }
+
     public int RingCapacity => (int)Math.Ceiling(History / Interval) + 2;
 
     public void Validate()

@@ -20,6 +20,10 @@ public static class MonitoringExtensions
         services.AddSingleton<PortalMeter>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(PortalMeter.Name)
+            // The portal's own health beside the fleet's: requests, connections, SignalR and the runtime (the meters
+            // ASP.NET Core and .NET publish themselves).
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
+                "Microsoft.AspNetCore.Diagnostics", "System.Runtime", "System.Net.Http")
             // One stream point per machine: the default limit of 2000 would silently merge a large fleet.
             .AddView(instrument => instrument.Meter.Name == PortalMeter.Name ? new MetricStreamConfiguration { CardinalityLimit = 200_000 } : null)
             .AddPrometheusExporter());

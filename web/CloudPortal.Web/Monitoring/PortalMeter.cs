@@ -1,19 +1,22 @@
 using System.Diagnostics.Metrics;
 using CloudPortal.Core.Monitoring;
+using Microsoft.Extensions.Options;
 
 namespace CloudPortal.Web.Monitoring;
 
 /// <summary>
 /// The host and machine gauges that /metrics exposes, read from the collector's newest samples at scrape time:
-/// nothing is sampled for Prometheus itself.
+/// nothing is sampled for Prometheus itself. Machine gauges carry tenant_id only when
+/// CloudPortal:Monitoring:MetricsTenantLabels is set.
 /// </summary>
 public sealed class PortalMeter : IDisposable
 {
     public const string Name = "CloudPortal.Monitoring";
     private readonly Meter _meter = new(Name);
 
-    public PortalMeter(MetricSeries series)
+    public PortalMeter(MetricSeries series, IOptions<MonitoringOptions> options)
     {
+        bool tenantLabels = options.Value.MetricsTenantLabels;
         for (int i = 0; i < MetricCatalog.Host.Count; i++)
         {
             int index = i;
@@ -32,13 +35,23 @@ public sealed class PortalMeter : IDisposable
             var metric = MetricCatalog.Machine[i];
             _meter.CreateObservableGauge(GaugeName("machine", metric), () => series.LatestMachines()
                 .Where(m => !float.IsNaN(m.Point.Values[index]))
-                .Select(m => new Measurement<double>(m.Point.Values[index],
-                    new KeyValuePair<string, object?>("machine_id", m.MachineId.ToString()),
-                    new KeyValuePair<string, object?>("tenant_id", m.TenantId.ToString()),
-                    new KeyValuePair<string, object?>("host_id", m.HostId.ToString()))),
+                .Select(m => new Measurement<double>(m.Point.Values[index], MachineTags(m, tenantLabels))),
                 description: metric.Help);
         }
     }
+
+    private static KeyValuePair<string, object?>[] MachineTags((Guid MachineId, Guid TenantId, Guid HostId, MetricPoint Point) machine, bool tenantLabels) => tenantLabels
+        ?
+        [
+            new("machine_id", machine.MachineId.ToString()),
+            new("tenant_id", machine.TenantId.ToString()),
+            new("host_id", machine.HostId.ToString()),
+        ]
+        :
+        [
+            new("machine_id", machine.MachineId.ToString()),
+            new("host_id", machine.HostId.ToString()),
+        ];
 
     public static string GaugeName(string entity, MetricDefinition metric)
     {
