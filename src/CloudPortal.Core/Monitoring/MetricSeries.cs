@@ -30,6 +30,9 @@ public sealed class MetricSeries(IOptions<MonitoringOptions> options)
     /// <summary>Raised after every host sample, on the sampling thread; handlers must be quick and must not throw.</summary>
     public event Action<HostSample>? Sampled;
 
+    /// <summary>How many listen to the samples now (open pages, the alert engine): a closed page must leave none behind.</summary>
+    public int SampledListeners => Sampled?.GetInvocationList().Length ?? 0;
+
     public TimeSpan History { get; } = options.Value.History;
     public TimeSpan Interval { get; } = options.Value.Interval;
 
