@@ -10,7 +10,8 @@ namespace CloudPortal.Web.Tests.Lab;
 
 /// <summary>
 /// The real collector against a lab host over qemu+tcp: it samples a guest there, shows the host as failing (gaps,
-/// not zeros) once the host's libvirtd is gone, and samples the host again when libvirtd is back.
+/// not zeros) once the host's libvirtd is gone, and samples the host again when libvirtd is back. A host that hangs
+/// delays only itself.
 /// </summary>
 [Trait("Category", "RealHost")]
 [Collection(LabCollection.Name)]
@@ -77,6 +78,65 @@ public sealed class LabCollectorTests(LabPortal lab)
             }
             await LabPortal.SweepAsync();
         }
+    }
+
+    [Fact]
+    public async Task Collector_LabHostFrozen_OnlyThatHostStopsAndTheOthersKeepTheirInterval()
+    {
+        var series = lab.Factory.Services.GetRequiredService<MetricSeries>();
+        var samples = new ConcurrentQueue<HostSample>();
+        void OnSampled(HostSample sample) => samples.Enqueue(sample);
+        var frozenId = Guid.Parse(lab.HostIds[LabPortal.Uris[0]]);
+        var otherIds = LabPortal.Uris.Skip(1).Select(u => Guid.Parse(lab.HostIds[u])).ToList();
+        series.Sampled += OnSampled;
+        int? pid = null;
+        try
+        {
+            await PollAsync(() => otherIds.Append(frozenId).All(id => samples.Any(s => s.HostId == id && !s.Failed)), "a sample of every lab host");
+
+            // lab1's libvirtd stops answering without closing anything: a hung host, not a refused one.
+            pid = int.Parse((await File.ReadAllTextAsync("/run/cloudportal-lab/lab1-libvirtd.pid")).Trim());
+            await SignalAsync("-STOP", pid.Value);
+            var frozenAt = DateTimeOffset.UtcNow;
+            var watch = TimeSpan.FromSeconds(12);
+            await Task.Delay(watch);
+
+            // A sample already under way when the daemon froze may still be counted: look from 3 s on.
+            var from = frozenAt + TimeSpan.FromSeconds(3);
+            Assert.DoesNotContain(samples, s => s.HostId == frozenId && !s.Failed && s.Time > from);
+            foreach (var id in otherIds)
+            {
+                var kept = samples.Count(s => s.HostId == id && !s.Failed && s.Time > from);
+                // 9 s at the 2 s interval is 4-5 samples; 3 allows for a loaded CI box, while a collector that waited
+                // for the frozen host would have none.
+                Assert.True(kept >= 3, $"host {id} got {kept} samples in the 9 s after another host froze");
+            }
+        }
+        finally
+        {
+            if (pid is { } frozen)
+                await SignalAsync("-CONT", frozen);
+            series.Sampled -= OnSampled;
+        }
+        var thawedAt = DateTimeOffset.UtcNow;
+        // Once it answers again (on the old connection or after a reconnect), it is sampled again by itself.
+        series.Sampled += OnSampled;
+        try
+        {
+            await PollAsync(() => samples.Any(s => s.HostId == frozenId && !s.Failed && s.Time > thawedAt), "the thawed lab host sampled again");
+        }
+        finally
+        {
+            series.Sampled -= OnSampled;
+            await LabPortal.LabAsync("up", LabPortal.HostCount.ToString());
+        }
+    }
+
+    private static async Task SignalAsync(string signal, int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static async Task PollAsync(Func<bool> condition, string what)
