@@ -22,7 +22,7 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
     // Lab host i keeps its /etc/libvirt here across a stop (scripts/lab's private directories).
     private const string LabState = "/var/lib/cloudportal-lab";
     private static readonly TimeSpan Converge = TimeSpan.FromSeconds(60);
-    private string? _groupId;
+    private string? _groupId, _doomedId;
     private HttpClient Admin => lab.Admin;
 
     public async Task InitializeAsync()
@@ -39,8 +39,8 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
             await LabPortal.LabAsync("up", LabPortal.HostCount.ToString());
             foreach (var uri in LabPortal.Uris)
                 await PortalApi.WaitHostStateAsync(Admin, h => h.GetProperty("uri").GetString() == uri, "connected", TimeSpan.FromSeconds(60));
-            if (_groupId is not null)
-                (await Admin.DeleteAsync($"/api/v1/security-groups/{_groupId}")).Dispose();
+            foreach (var id in new[] { _groupId, _doomedId }.OfType<string>())
+                (await Admin.DeleteAsync($"/api/v1/security-groups/{id}")).Dispose();
         }
         finally
         {
@@ -65,6 +65,13 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
         var group = (await lab.Factory.Services.GetRequiredService<ISecurityGroupStore>().GetAsync(groupId, CancellationToken.None))!;
         await service.DefineOnHostAsync(group, Guid.Parse(host1), CancellationToken.None);
         await service.DefineOnHostAsync(group, Guid.Parse(host2), CancellationToken.None);
+        // A second group, deleted while lab2 is away.
+        using var doomedCreated = await Admin.PostAsJsonAsync("/api/v1/security-groups", new { name = PortalApi.UniqueName(Prefix) });
+        _doomedId = (await doomedCreated.JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        var doomed = (await lab.Factory.Services.GetRequiredService<ISecurityGroupStore>().GetAsync(Guid.Parse(_doomedId), CancellationToken.None))!;
+        string doomedFilter = NetworkNames.Filter(doomed.Id);
+        await service.DefineOnHostAsync(doomed, Guid.Parse(host1), CancellationToken.None);
+        await service.DefineOnHostAsync(doomed, Guid.Parse(host2), CancellationToken.None);
 
         // Both hosts up: 201, nothing pending, both filters have the rule.
         using var opened = await Admin.PostAsJsonAsync($"/api/v1/security-groups/{_groupId}/rules",
@@ -93,6 +100,11 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
         AssertPendingIsOnly(addedBody, host2, "lab2");
         Assert.Contains("dstportstart='5353'", await FilterXmlAsync(uri1, filter));
 
+        // Deleting a group while lab2 is away: gone from the portal and from lab1 now, lab2's copy stays for later.
+        using (var deleted = await Admin.DeleteAsync($"/api/v1/security-groups/{_doomedId}"))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.False(await FilterExistsAsync(uri1, doomedFilter));
+
         // The database is the truth: the group reads as changed.
         using var read = await Admin.GetAsync($"/api/v1/security-groups/{_groupId}");
         var rules = (await read.JsonAsync(HttpStatusCode.OK)).GetProperty("rules").EnumerateArray().ToList();
@@ -102,6 +114,7 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
         var stored = await File.ReadAllTextAsync(Path.Combine(LabState, "2", "etc", "nwfilter", filter + ".xml"));
         Assert.Contains("dstportstart='2222'", stored);
         Assert.DoesNotContain("5353", stored);
+        Assert.True(File.Exists(Path.Combine(LabState, "2", "etc", "nwfilter", doomedFilter + ".xml")), "lab2 should still hold the deleted group's filter");
 
         // lab2 comes back: the portal reconnects and redefines the filter from the database.
         await LabPortal.LabAsync("up", LabPortal.HostCount.ToString());
@@ -117,6 +130,14 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
             await Task.Delay(250);
         }
         Assert.Contains("srcipaddr='198.51.100.0'", xml);
+        // The deleted group's filter is removed from lab2 in the same pass.
+        clock.Restart();
+        while (await FilterExistsAsync(uri2, doomedFilter))
+        {
+            Assert.True(clock.Elapsed < Converge, $"lab2 still has the filter of the deleted group after {Converge}");
+            await Task.Delay(250);
+        }
+        _doomedId = null;
 
         // Back to normal: a change reaches both hosts and nothing is pending.
         using var again = await Admin.PostAsJsonAsync($"/api/v1/security-groups/{_groupId}/rules", new { protocol = "icmp", sourceCidr = "203.0.113.0/24" });
@@ -144,6 +165,13 @@ public sealed class LabSecurityGroupTests(LabPortal lab) : IAsyncLifetime
             Assert.True(clock.Elapsed < Converge, $"the portal still sees {uri} connected after it stopped: {host}");
             await Task.Delay(100);
         }
+    }
+
+    private static async Task<bool> FilterExistsAsync(string uri, string filter)
+    {
+        var (code, output, error) = await LabPortal.VirshAsync(uri, "nwfilter-list");
+        Assert.True(code == 0, $"virsh -c {uri} nwfilter-list failed ({code}): {error}");
+        return output.Split('\n').Any(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) == filter);
     }
 
     private static async Task<string> FilterXmlAsync(string uri, string filter)
