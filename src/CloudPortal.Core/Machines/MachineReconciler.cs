@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
+using CloudPortal.Core.Networks;
 using CloudPortal.Core.Operations;
 using LibvirtSharp;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,8 @@ public sealed class MachineReconciler(
     OperationExecutor executor,
     MachineService service,
     InstallationIdentity installation,
-    ILogger<MachineReconciler> log) : BackgroundService
+    ILogger<MachineReconciler> log,
+    SecurityGroupService? securityGroups = null) : BackgroundService
 {
     private readonly Channel<Work> _work = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -101,6 +103,20 @@ public sealed class MachineReconciler(
 
     private async Task OnHostConnectedAsync(Guid hostId, CancellationToken ct)
     {
+        // Filters first: a rule removed while the host was away must stop letting traffic in as soon as possible, and
+        // a failure here must not keep the machines from being reconciled (nor the other way round).
+        if (securityGroups is not null)
+        {
+            try
+            {
+                int count = await securityGroups.ConvergeHostAsync(hostId, ct);
+                log.LogInformation("Host {HostId} connected: {Count} security-group filters redefined from the database", hostId, count);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                log.LogWarning("Redefining the security-group filters on host {HostId} failed: {Message}; retried when it next connects", hostId, ex.Message);
+            }
+        }
         await RecoverInterruptedOperationsAsync(hostId, ct);
         await ReconcileHostAsync(hostId, ct);
     }

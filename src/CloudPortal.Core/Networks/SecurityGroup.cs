@@ -45,6 +45,8 @@ public interface ISecurityGroupStore
     Task<SecurityGroup?> GetAsync(Guid id, CancellationToken ct);
     Task<SecurityGroup?> GetDefaultAsync(Guid tenantId, CancellationToken ct);
     Task AddRuleAsync(SecurityGroupRule rule, CancellationToken ct);
+    /// <summary>The groups of the NICs of the machines placed on a host.</summary>
+    Task<IReadOnlyList<Guid>> UsedOnHostAsync(Guid hostId, CancellationToken ct);
     /// <summary>False when the group has no such rule.</summary>
     Task<bool> RemoveRuleAsync(Guid groupId, Guid ruleId, CancellationToken ct);
     /// <summary>Deletes a group no machine uses and no other group's rule names; otherwise a conflict saying which.</summary>

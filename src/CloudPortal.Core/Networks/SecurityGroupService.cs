@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using CloudPortal.Core.Audit;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Machines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CloudPortal.Core.Networks;
 
@@ -9,8 +12,12 @@ namespace CloudPortal.Core.Networks;
 /// A tenant's security groups. A change of rules is rendered to the group's nwfilter and redefined on every host
 /// that has it: libvirt rewrites the rules of the running guests' NICs at once, no restart.
 /// </summary>
-public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkStore networks, HostConnections connections, IAuditLog audit)
+public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkStore networks, HostConnections connections, IAuditLog audit,
+    ILogger<SecurityGroupService>? logger = null)
 {
+    private readonly ILogger log = logger ?? (ILogger)NullLogger.Instance;
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _locks = new();
+
     public const string DefaultName = "default";
 
     public async Task<IReadOnlyList<SecurityGroup>> ListAsync(Caller caller, CancellationToken ct)
@@ -50,16 +57,25 @@ public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkSto
             await groups.DeleteAsync(id, ct);
             foreach (var hostId in await networks.HostsOfAsync(id, ct))
             {
-                await connections.RunAsync(hostId, connection =>
+                try
                 {
-                    using var filter = connection.LookupNWFilterByName(NetworkNames.Filter(id));
-                    filter?.Undefine();
-                }, ct);
-                await networks.ForgetHostAsync(id, hostId, ct);
+                    await connections.RunAsync(hostId, connection =>
+                    {
+                        using var filter = connection.LookupNWFilterByName(NetworkNames.Filter(id));
+                        filter?.Undefine();
+                    }, ct);
+                    await networks.ForgetHostAsync(id, hostId, ct);
+                }
+                catch (Exception ex) when (ex is HostUnavailableException or LibvirtSharp.LibvirtException)
+                {
+                    // The record stays: the host's filter is removed when it reconnects (ConvergeHostAsync).
+                    log.LogWarning("The filter of deleted security group {Group} ({Id}) could not be removed from host {HostId} now: {Message}; it will be when the host reconnects",
+                        group.Name, id, hostId, ex.Message);
+                }
             }
         }, ct);
 
-    public Task<SecurityGroup> AddRuleAsync(Caller caller, Guid groupId, SecurityRuleRequest request, CancellationToken ct) =>
+    public Task<SecurityGroupChange> AddRuleAsync(Caller caller, Guid groupId, SecurityRuleRequest request, CancellationToken ct) =>
         audit.RunAsync(caller, "security-group.rule-add", "security-group", groupId.ToString(), null, async () =>
         {
             EnsureMayChange(caller);
@@ -71,13 +87,14 @@ public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkSto
                 if (other is null || other.TenantId != group.TenantId)
                     throw ValidationFailedException.For("sourceGroupId", $"Security group {source} was not found in this tenant.");
             }
+            // The database is the truth about what was asked for: the rule stays saved even when a host cannot take
+            // it now; that host gets it when it reconnects (ConvergeHostAsync).
             await groups.AddRuleAsync(rule, ct);
             var updated = group with { Rules = [.. group.Rules, rule] };
-            await ApplyAsync(updated, ct);
-            return updated;
-        }, g => $"{g.Rules[^1].Protocol} {g.Rules[^1].PortFrom}-{g.Rules[^1].PortTo} from {g.Rules[^1].SourceCidr ?? g.Rules[^1].SourceGroupId.ToString()}", ct);
+            return new SecurityGroupChange(updated, await ApplyAsync(updated, ct));
+        }, c => $"{Describe(c.Group.Rules[^1])}{Pending(c)}", ct);
 
-    public Task<SecurityGroup> RemoveRuleAsync(Caller caller, Guid groupId, Guid ruleId, CancellationToken ct) =>
+    public Task<SecurityGroupChange> RemoveRuleAsync(Caller caller, Guid groupId, Guid ruleId, CancellationToken ct) =>
         audit.RunAsync(caller, "security-group.rule-remove", "security-group", groupId.ToString(), null, async () =>
         {
             EnsureMayChange(caller);
@@ -85,9 +102,14 @@ public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkSto
             if (!await groups.RemoveRuleAsync(groupId, ruleId, ct))
                 throw new NotFoundException($"Rule {ruleId} was not found in security group '{group.Name}'.");
             var updated = group with { Rules = group.Rules.Where(r => r.Id != ruleId).ToList() };
-            await ApplyAsync(updated, ct);
-            return updated;
-        }, _ => $"rule {ruleId}", ct);
+            return new SecurityGroupChange(updated, await ApplyAsync(updated, ct));
+        }, c => $"rule {ruleId}{Pending(c)}", ct);
+
+    private static string Describe(SecurityGroupRule rule) =>
+        $"{rule.Protocol} {rule.PortFrom}-{rule.PortTo} from {rule.SourceCidr ?? rule.SourceGroupId.ToString()}";
+
+    private static string Pending(SecurityGroupChange change) => change.PendingHosts.Count == 0 ? ""
+        : $"; pending on {string.Join(", ", change.PendingHosts.Select(h => h.HostId))} until they reconnect";
 
     /// <summary>
     /// The tenant's default group: inbound from its own members only (so a tenant's machines reach each other
@@ -127,17 +149,41 @@ public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkSto
     /// <summary>Defines the group's filter on a host (new or redefined), and remembers it is there.</summary>
     public async Task DefineOnHostAsync(SecurityGroup group, Guid hostId, CancellationToken ct)
     {
-        var xml = await RenderAsync(group, ct);
         await networks.RecordOnHostAsync(group.Id, hostId, ct);
-        await connections.RunAsync(hostId, connection => connection.DefineNWFilterXml(xml).Dispose(), ct);
+        using (await LockAsync(group.Id, ct))
+        {
+            var xml = await RenderAsync(await groups.GetAsync(group.Id, ct) ?? group, ct);
+            await connections.RunAsync(hostId, connection => connection.DefineNWFilterXml(xml).Dispose(), ct);
+        }
     }
 
-    /// <summary>Redefines the filter on every host that has it; running guests get the new rules at once.</summary>
-    public async Task ApplyAsync(SecurityGroup group, CancellationToken ct)
+    /// <summary>
+    /// Redefines the filter on every host that has it; running guests get the new rules at once. Every host is tried:
+    /// one that cannot be reached (or refuses) is returned as pending and converges when it reconnects.
+    /// </summary>
+    public async Task<IReadOnlyList<PendingHost>> ApplyAsync(SecurityGroup group, CancellationToken ct)
     {
-        var xml = await RenderAsync(group, ct);
-        foreach (var hostId in await networks.HostsOfAsync(group.Id, ct))
-            await connections.RunAsync(hostId, connection => connection.DefineNWFilterXml(xml).Dispose(), ct);
+        var pending = new List<PendingHost>();
+        using (await LockAsync(group.Id, ct))
+        {
+            // Rendered from the database inside the group's lock, not from the caller's copy: two changes racing (or a
+            // change racing a host's convergence) then leave every host with the last saved rules, none lost.
+            var xml = await RenderAsync(await groups.GetAsync(group.Id, ct) ?? group, ct);
+            foreach (var hostId in await networks.HostsOfAsync(group.Id, ct))
+            {
+                try
+                {
+                    await connections.RunAsync(hostId, connection => connection.DefineNWFilterXml(xml).Dispose(), ct);
+                }
+                catch (Exception ex) when (ex is HostUnavailableException or LibvirtSharp.LibvirtException)
+                {
+                    log.LogWarning("Security group {Group} ({Id}) could not be updated on host {HostId} now: {Message}; it will be when the host reconnects",
+                        group.Name, group.Id, hostId, ex.Message);
+                    pending.Add(new PendingHost(hostId, ex.Message));
+                }
+            }
+        }
+        return pending;
     }
 
     /// <summary>After a machine joined <paramref name="groupId"/>: groups that allow traffic from it must learn its address.</summary>
@@ -148,9 +194,66 @@ public sealed class SecurityGroupService(ISecurityGroupStore groups, INetworkSto
                 await ApplyAsync(group, ct);
     }
 
+    /// <summary>
+    /// A host (re)connected: every portal filter it should have is redefined from the database, so changes made while
+    /// it was away reach it; filters of groups deleted meanwhile are removed. Only the groups recorded on that host or
+    /// used by machines placed on it are touched (one define each, a no-op for libvirt when nothing changed), not all
+    /// groups: a filter on a host that runs none of the group's machines would only be clutter to clean up later.
+    /// </summary>
+    public async Task<int> ConvergeHostAsync(Guid hostId, CancellationToken ct)
+    {
+        var recorded = await networks.ObjectsOnHostAsync(hostId, ct);
+        var used = await groups.UsedOnHostAsync(hostId, ct);
+        int defined = 0;
+        foreach (var id in recorded.Union(used).Distinct())
+        {
+            if (await groups.GetAsync(id, ct) is { } group)
+            {
+                await DefineOnHostAsync(group, hostId, ct);
+                defined++;
+            }
+            else if (recorded.Contains(id) && await networks.GetAsync(id, ct) is null)
+            {
+                // Neither a group nor a network any more: a group deleted while this host was away.
+                // (A deleted network's record also lands here: it has no filter of that name, and its record is kept.)
+                var name = NetworkNames.Filter(id);
+                bool removed = await connections.RunAsync(hostId, connection =>
+                {
+                    using var filter = connection.LookupNWFilterByName(name);
+                    filter?.Undefine();
+                    return filter is not null;
+                }, ct);
+                if (removed)
+                {
+                    log.LogInformation("Removed filter {Filter} of a security group deleted while host {HostId} was away", name, hostId);
+                    await networks.ForgetHostAsync(id, hostId, ct);
+                }
+            }
+        }
+        return defined;
+    }
+
+    private async Task<IDisposable> LockAsync(Guid groupId, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(groupId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
     private static void EnsureMayChange(Caller caller)
     {
         if (!Roles.MayChangeMachines(caller.Role))
             throw new ForbiddenException($"Role '{caller.Role}' may not change security groups.");
     }
 }
+
+/// <summary>A host that could not take a security-group change yet, and why; it gets the change when it reconnects.</summary>
+public sealed record PendingHost(Guid HostId, string Reason);
+
+/// <summary>A saved rule change: the group as it now is, and the hosts that still have the old rules.</summary>
+public sealed record SecurityGroupChange(SecurityGroup Group, IReadOnlyList<PendingHost> PendingHosts);

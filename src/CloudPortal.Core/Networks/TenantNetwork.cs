@@ -70,5 +70,7 @@ public interface INetworkStore
     /// <summary>Remembers that a network or filter (by id) is defined on a host.</summary>
     Task RecordOnHostAsync(Guid objectId, Guid hostId, CancellationToken ct);
     Task<IReadOnlyList<Guid>> HostsOfAsync(Guid objectId, CancellationToken ct);
+    /// <summary>The ids of the networks and filters recorded as defined on a host.</summary>
+    Task<IReadOnlyList<Guid>> ObjectsOnHostAsync(Guid hostId, CancellationToken ct);
     Task ForgetHostAsync(Guid objectId, Guid hostId, CancellationToken ct);
 }

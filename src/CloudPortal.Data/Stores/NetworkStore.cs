@@ -145,6 +145,13 @@ public sealed class NetworkStore(SqliteDatabase database) : INetworkStore
             "SELECT host_id FROM host_network_objects WHERE object_id = @objectId", new { objectId }, cancellationToken: ct))).ToList();
     }
 
+    public async Task<IReadOnlyList<Guid>> ObjectsOnHostAsync(Guid hostId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT object_id FROM host_network_objects WHERE host_id = @hostId ORDER BY object_id", new { hostId }, cancellationToken: ct))).ToList();
+    }
+
     public async Task ForgetHostAsync(Guid objectId, Guid hostId, CancellationToken ct)
     {
         await using var connection = await database.OpenForWriteAsync(ct);

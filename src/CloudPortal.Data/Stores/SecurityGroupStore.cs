@@ -78,6 +78,15 @@ public sealed class SecurityGroupStore(SqliteDatabase database) : ISecurityGroup
             """, new { rule.Id, rule.GroupId, rule.Protocol, rule.PortFrom, rule.PortTo, rule.SourceCidr, rule.SourceGroupId, now = Clock.Now() },
             transaction, cancellationToken: ct));
 
+    public async Task<IReadOnlyList<Guid>> UsedOnHostAsync(Guid hostId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition("""
+            SELECT DISTINCT n.security_group_id FROM machine_nics n JOIN machines m ON m.id = n.machine_id
+            WHERE m.host_id = @hostId ORDER BY n.security_group_id
+            """, new { hostId }, cancellationToken: ct))).ToList();
+    }
+
     public async Task<bool> RemoveRuleAsync(Guid groupId, Guid ruleId, CancellationToken ct)
     {
         await using var connection = await database.OpenForWriteAsync(ct);

@@ -195,7 +195,7 @@ public sealed class NetworkRealHostTests : IAsyncLifetime
         Assert.DoesNotContain("8080", Lines(afterOpen, "FO-" + vnetB1));
         Assert.Equal(DomainState.Running, LibvirtState(a1));
 
-        await _groups.RemoveRuleAsync(memberA, groupA.Id, opened.Rules[^1].Id, None);
+        await _groups.RemoveRuleAsync(memberA, groupA.Id, opened.Group.Rules[^1].Id, None);
         Assert.DoesNotContain("8080", Lines(await RunAsync("iptables", "-S"), "FO-" + vnetA1));
 
         // A network in use cannot go; the refusal names the machines.

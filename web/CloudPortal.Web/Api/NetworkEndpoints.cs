@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Networks;
 using CloudPortal.Web.Accounts;
 
@@ -24,6 +25,27 @@ public sealed record SecurityGroupDto(Guid Id, string Name, bool IsDefault, IRea
 }
 
 public sealed record SecurityGroupCreateDto(string? Name);
+
+/// <summary>A host that still has the group's old rules: unreachable now, it gets the saved rules when it reconnects.</summary>
+public sealed record PendingHostDto(Guid HostId, string Name, string Reason);
+
+/// <summary>
+/// The answer to a rule change: the group as saved, and the hosts not updated yet (empty when every host has it).
+/// </summary>
+public sealed record SecurityGroupChangeDto(Guid Id, string Name, bool IsDefault, IReadOnlyList<SecurityRuleDto> Rules, DateTimeOffset CreatedAt,
+    IReadOnlyList<PendingHostDto> PendingHosts, string? Detail)
+{
+    public static async Task<SecurityGroupChangeDto> FromAsync(SecurityGroupChange change, IHostStore hosts, CancellationToken ct)
+    {
+        var pending = new List<PendingHostDto>();
+        foreach (var host in change.PendingHosts)
+            pending.Add(new PendingHostDto(host.HostId, (await hosts.GetAsync(host.HostId, ct))?.Name ?? host.HostId.ToString(), host.Reason));
+        var g = change.Group;
+        string? detail = pending.Count == 0 ? null
+            : $"The change is saved and in force on every other host; host(s) {string.Join(", ", pending.Select(p => p.Name))} could not be updated now and will be when they reconnect.";
+        return new(g.Id, g.Name, g.IsDefault, g.Rules.Select(SecurityRuleDto.From).ToList(), g.CreatedAt, pending, detail);
+    }
+}
 
 public sealed record SecurityRuleCreateDto(string? Protocol, int? PortFrom, int? PortTo, string? SourceCidr, Guid? SourceGroupId);
 
@@ -74,18 +96,28 @@ public static class NetworkEndpoints
             await service.DeleteAsync(user.ToCaller(), id, ct);
             return Results.NoContent();
         }).WithSummary("Delete a security group; 409 while machines use it or other groups' rules name it.").ProducesProblem(StatusCodes.Status409Conflict);
-        groups.MapPost("/{id:guid}/rules", async (Guid id, SecurityRuleCreateDto? body, ClaimsPrincipal user, SecurityGroupService service, CancellationToken ct) =>
+        // A change some host could not take yet is still saved (the database is the truth) and answers 202 Accepted
+        // naming those hosts: they converge when they reconnect. Otherwise 201 / 204 as before.
+        groups.MapPost("/{id:guid}/rules", async (Guid id, SecurityRuleCreateDto? body, ClaimsPrincipal user, SecurityGroupService service, IHostStore hosts, CancellationToken ct) =>
         {
-            var group = await service.AddRuleAsync(user.ToCaller(), id,
+            var change = await service.AddRuleAsync(user.ToCaller(), id,
                 new SecurityRuleRequest(body?.Protocol, body?.PortFrom, body?.PortTo, body?.SourceCidr, body?.SourceGroupId), ct);
-            return Results.Created($"/api/v1/security-groups/{id}", SecurityGroupDto.From(group));
-        }).WithSummary("Allow inbound traffic: protocol tcp/udp/icmp/all, ports for tcp/udp, from a CIDR or a group; running machines get it at once.")
-            .Produces<SecurityGroupDto>(StatusCodes.Status201Created).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
-        groups.MapDelete("/{id:guid}/rules/{ruleId:guid}", async (Guid id, Guid ruleId, ClaimsPrincipal user, SecurityGroupService service, CancellationToken ct) =>
+            var dto = await SecurityGroupChangeDto.FromAsync(change, hosts, ct);
+            return dto.PendingHosts.Count == 0
+                ? Results.Created($"/api/v1/security-groups/{id}", dto)
+                : Results.Accepted($"/api/v1/security-groups/{id}", dto);
+        }).WithSummary("Allow inbound traffic: protocol tcp/udp/icmp/all, ports for tcp/udp, from a CIDR or a group; running machines get it at once. 202 with pendingHosts when some host is unreachable: it gets the rule when it reconnects.")
+            .Produces<SecurityGroupChangeDto>(StatusCodes.Status201Created).Produces<SecurityGroupChangeDto>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+        groups.MapDelete("/{id:guid}/rules/{ruleId:guid}", async (Guid id, Guid ruleId, ClaimsPrincipal user, SecurityGroupService service, IHostStore hosts, CancellationToken ct) =>
         {
-            await service.RemoveRuleAsync(user.ToCaller(), id, ruleId, ct);
-            return Results.NoContent();
-        }).WithSummary("Remove a rule; running machines lose it at once.").ProducesProblem(StatusCodes.Status404NotFound);
+            var change = await service.RemoveRuleAsync(user.ToCaller(), id, ruleId, ct);
+            if (change.PendingHosts.Count == 0)
+                return Results.NoContent();
+            return Results.Accepted($"/api/v1/security-groups/{id}", await SecurityGroupChangeDto.FromAsync(change, hosts, ct));
+        }).WithSummary("Remove a rule; running machines lose it at once. 202 with pendingHosts when some host is unreachable: it loses the rule when it reconnects.")
+            .Produces(StatusCodes.Status204NoContent).Produces<SecurityGroupChangeDto>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 }

@@ -1,4 +1,5 @@
 using CloudPortal.Core.Common;
+using CloudPortal.Core.Hosts;
 using CloudPortal.Core.Networks;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
@@ -12,6 +13,7 @@ namespace CloudPortal.Web.Networks;
 public sealed partial class SecurityGroupsPage
 {
     [Inject] private SecurityGroupService Groups { get; set; } = default!;
+    [Inject] private IHostStore Hosts { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -62,11 +64,12 @@ public sealed partial class SecurityGroupsPage
         draft.Errors = null;
         try
         {
-            await Groups.AddRuleAsync(_caller, group.Id, new SecurityRuleRequest(draft.Protocol,
+            var change = await Groups.AddRuleAsync(_caller, group.Id, new SecurityRuleRequest(draft.Protocol,
                 SecurityProtocols.HasPorts(draft.Protocol) ? draft.PortFrom : null,
                 SecurityProtocols.HasPorts(draft.Protocol) ? draft.PortTo : null,
                 string.IsNullOrWhiteSpace(draft.SourceCidr) ? null : draft.SourceCidr, draft.SourceGroupId), CancellationToken.None);
-            Snackbar.Add($"Rule added to '{group.Name}'; running machines have it now.", Severity.Success);
+            if (!await WarnPendingAsync($"Rule added to '{group.Name}'", change))
+                Snackbar.Add($"Rule added to '{group.Name}'; running machines have it now.", Severity.Success);
             _drafts.Remove(group.Id);
         }
         catch (ValidationFailedException ex)
@@ -84,14 +87,28 @@ public sealed partial class SecurityGroupsPage
     {
         try
         {
-            await Groups.RemoveRuleAsync(_caller, group.Id, rule.Id, CancellationToken.None);
-            Snackbar.Add($"Rule removed from '{group.Name}'.", Severity.Success);
+            var change = await Groups.RemoveRuleAsync(_caller, group.Id, rule.Id, CancellationToken.None);
+            if (!await WarnPendingAsync($"Rule removed from '{group.Name}'", change))
+                Snackbar.Add($"Rule removed from '{group.Name}'.", Severity.Success);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
         {
             Snackbar.Add(message, Severity.Error);
         }
         await ReloadAsync();
+    }
+
+    /// <summary>Says which hosts still have the old rules (they were unreachable); false when every host has the change.</summary>
+    private async Task<bool> WarnPendingAsync(string done, SecurityGroupChange change)
+    {
+        if (change.PendingHosts.Count == 0)
+            return false;
+        var names = new List<string>();
+        foreach (var pending in change.PendingHosts)
+            names.Add((await Hosts.GetAsync(pending.HostId, CancellationToken.None))?.Name ?? pending.HostId.ToString());
+        Snackbar.Add($"{done} and in force on the reachable hosts; {string.Join(", ", names)} could not be updated now and will be when they reconnect.",
+            Severity.Warning);
+        return true;
     }
 
     private async Task DeleteGroupAsync(SecurityGroup group)
