@@ -10,7 +10,7 @@ namespace CloudPortal.Web.Tests;
 /// A portal on the real local libvirtd (qemu:///system; guests run under TCG here). Sweeps leftover cpw-* domains
 /// before it starts and removes every cpw-* domain when done, whatever happened in between.
 /// </summary>
-public class RealHostPortal() : PortalFixture(Virsh.Uri)
+public sealed class RealHostPortal() : PortalFixture(Virsh.Uri)
 {
     public override async Task InitializeAsync()
     {
