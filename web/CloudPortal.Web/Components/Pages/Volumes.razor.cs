@@ -18,6 +18,7 @@ public partial class Volumes
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
+    [Inject] private VolumeEvents VolumeEvents { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private readonly CancellationTokenSource _disposed = new();
@@ -46,15 +47,25 @@ public partial class Volumes
             _hosts = hosts;
         await LoadMachinesAsync();
         Events.Changed += OnMachineChanged;
+        VolumeEvents.Changed += OnVolumeChanged;
     }
 
     /// <summary>
     /// A machine that stops, starts or goes away changes what its volumes show (a deleted machine's volumes go with it or
-    /// become available): the table is read again, once per burst of changes, without a reload of the page.
+    /// become available).
     /// </summary>
-    private void OnMachineChanged(MachineChange change)
+    private void OnMachineChanged(MachineChange change) => ReloadFor(change.TenantId);
+
+    /// <summary>A volume created, attached, detached, grown or deleted elsewhere (another user, the API) shows here too.</summary>
+    private void OnVolumeChanged(VolumeChange change) => ReloadFor(change.TenantId);
+
+    /// <summary>
+    /// Reads the table again, once per burst of changes, without a reload of the page; another tenant's change is not
+    /// even looked at (only an administrator sees every tenant's volumes).
+    /// </summary>
+    private void ReloadFor(Guid tenantId)
     {
-        if ((!_caller.IsAdmin && change.TenantId != _caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+        if ((!_caller.IsAdmin && tenantId != _caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
             return;
         _ = InvokeAsync(async () =>
         {
@@ -223,6 +234,7 @@ public partial class Volumes
     public async ValueTask DisposeAsync()
     {
         Events.Changed -= OnMachineChanged;
+        VolumeEvents.Changed -= OnVolumeChanged;
         await _disposed.CancelAsync();
         _disposed.Dispose();
     }
