@@ -308,6 +308,10 @@ public sealed class ResourcePagesTests(ResourcePagesPortal portal, ITestOutputHe
             await Expect(_page.GetByTestId("create-volume")).ToHaveCountAsync(0);
             await Expect(_page.GetByTestId($"attach-{volume}")).ToHaveCountAsync(0);
             await Expect(_page.GetByTestId($"delete-{volume}")).ToHaveCountAsync(0);
+            // Another user's change shows without a reload: deleted through the API, the volume leaves the open page.
+            using (var deleted = await _api.DeleteAsync($"/api/v1/volumes/{volumeId}"))
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            await Expect(_page.GetByTestId($"volume-state-{volume}")).ToHaveCountAsync(0);
         }
         finally
         {

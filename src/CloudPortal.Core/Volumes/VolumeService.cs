@@ -16,7 +16,7 @@ namespace CloudPortal.Core.Volumes;
 /// leaves neither a volume nor a charge behind.
 /// </summary>
 public sealed class VolumeService(IVolumeStore volumes, MachineService machines, IMachineStore machineStore, IHostStore hosts,
-    HostConnections connections, MachineDisks disks, VolumeRemoval removal, IAuditLog audit, ILogger<VolumeService> log)
+    HostConnections connections, MachineDisks disks, VolumeRemoval removal, IAuditLog audit, VolumeEvents events, ILogger<VolumeService> log)
 {
     public const int MaxSizeGiB = 64 * 1024;
     private const long GiB = 1L << 30;
@@ -83,7 +83,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
                 throw HostFailure($"Creating volume '{volume.Name}'", ex);
             }
             await volumes.TransitionAsync(volume.Id, VolumeStates.Creating, VolumeStates.Available, null, null, ct);
-            return volume with { State = VolumeStates.Available };
+            var created = volume with { State = VolumeStates.Available };
+            events.Publish(created);
+            return created;
         }, v => $"id {v.Id}, {v.SizeGiB} GiB on host {v.HostId}", ct);
 
     public async Task<Volume> AttachAsync(Caller caller, Guid id, Guid machineId, CancellationToken ct)
@@ -111,7 +113,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
                         ?? throw new ConflictException($"Volume '{volume.Name}' is missing from its host's pool.");
                     var target = await connections.RunAsync(volume.HostId, connection => Plug(connection, machine, volume, path), ct);
                     await volumes.TransitionAsync(volume.Id, VolumeStates.Attached, VolumeStates.Attached, machine.Id, target, ct);
-                    return volume with { State = VolumeStates.Attached, MachineId = machine.Id, Target = target };
+                    var attached = volume with { State = VolumeStates.Attached, MachineId = machine.Id, Target = target };
+                    events.Publish(attached);
+                    return attached;
                 }
                 catch (Exception ex)
                 {
@@ -158,7 +162,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
                 var state = released ? VolumeStates.Available : VolumeStates.Detaching;
                 if (!await volumes.TransitionAsync(volume.Id, VolumeStates.Attached, state, released ? null : machineId, released ? null : volume.Target, ct))
                     throw new ConflictException(await BusyReasonAsync(volume.Id, ct));
-                return volume with { State = state, MachineId = released ? null : machineId, Target = released ? null : volume.Target };
+                var detached = volume with { State = state, MachineId = released ? null : machineId, Target = released ? null : volume.Target };
+                events.Publish(detached, machineId);
+                return detached;
             }
             catch (LibvirtException ex)
             {
@@ -208,7 +214,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
             }, ct);
             if (stillThere || !await volumes.TransitionAsync(volume.Id, VolumeStates.Detaching, VolumeStates.Available, null, null, ct))
                 return volume;
-            return volume with { State = VolumeStates.Available, MachineId = null, Target = null };
+            var settled = volume with { State = VolumeStates.Available, MachineId = null, Target = null };
+            events.Publish(settled, machineId);
+            return settled;
         }
         catch (Exception ex) when (ex is LibvirtException or HostUnavailableException)
         {
@@ -252,7 +260,9 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
                 await volumes.GrowAsync(volume.Id, sizeGiB.Value, volume.SizeGiB, CancellationToken.None);
                 throw HostFailure($"Growing volume '{volume.Name}'", ex);
             }
-            return volume with { SizeGiB = sizeGiB.Value };
+            var grown = volume with { SizeGiB = sizeGiB.Value };
+            events.Publish(grown);
+            return grown;
         }, v => $"to {v.SizeGiB} GiB", ct);
     }
 
@@ -270,6 +280,7 @@ public sealed class VolumeService(IVolumeStore volumes, MachineService machines,
             if (!await volumes.TransitionAsync(volume.Id, VolumeStates.Available, VolumeStates.Deleting, null, null, ct))
                 throw new ConflictException(await BusyReasonAsync(volume.Id, ct));
             await removal.RemoveAsync(volume with { State = VolumeStates.Deleting }, ct);
+            events.Publish(volume with { State = VolumeStates.Deleting }, removed: true);
         }, ct);
     }
 

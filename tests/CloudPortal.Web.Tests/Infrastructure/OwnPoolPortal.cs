@@ -5,9 +5,10 @@ namespace CloudPortal.Web.Tests.Infrastructure;
 /// <summary>
 /// A portal on qemu:///system whose portal pool is one of its own (<paramref name="poolPrefix"/> plus a random tag,
 /// under /var/lib), so its disks never mix with another portal's. Test domains and every pool of the prefix are swept
-/// at start (a crashed earlier run) and removed at the end, whatever happened in between.
+/// at start (a crashed earlier run) and removed at the end, whatever happened in between. Test domains are those named
+/// with <paramref name="domainPrefix"/> (by default the Web tests' own).
 /// </summary>
-public abstract class OwnPoolPortal(string poolPrefix) : PortalFixture(PortalFactory.SystemUri)
+public abstract class OwnPoolPortal(string poolPrefix, string domainPrefix = Virsh.TestPrefix) : PortalFixture(PortalFactory.SystemUri)
 {
     public string Pool { get; } = poolPrefix + Guid.NewGuid().ToString("N")[..8];
 
@@ -18,7 +19,7 @@ public abstract class OwnPoolPortal(string poolPrefix) : PortalFixture(PortalFac
 
     public override async Task InitializeAsync()
     {
-        await Virsh.RemoveTestDomainsAsync();
+        await Virsh.RemoveDomainsAsync(domainPrefix);
         await RemovePoolsAsync();
         Factory.ExtraConfiguration = builder =>
         {
@@ -37,7 +38,7 @@ public abstract class OwnPoolPortal(string poolPrefix) : PortalFixture(PortalFac
         }
         finally
         {
-            await Virsh.RemoveTestDomainsAsync();
+            await Virsh.RemoveDomainsAsync(domainPrefix);
             await RemovePoolsAsync();
         }
     }

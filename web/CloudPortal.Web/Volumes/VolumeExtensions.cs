@@ -11,6 +11,7 @@ public static class VolumeExtensions
     {
         services.AddSingleton<VolumeRemoval>();
         services.AddSingleton<IMachineVolumes>(provider => provider.GetRequiredService<VolumeRemoval>());
+        services.AddSingleton<VolumeEvents>();
         services.AddSingleton<VolumeService>();
         services.AddHostedService<VolumeSweep>();
         services.AddMachineTab<VolumesTab>("Volumes", 20);

@@ -6,23 +6,17 @@ using CloudPortal.Core.Monitoring;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
 
-public partial class Alerts
+public partial class Alerts : PortalPageBase
 {
     [Inject] private AlertService Service { get; set; } = default!;
     [Inject] private AlertNotifications Notifications { get; set; } = default!;
     [Inject] private MachineService Machines { get; set; } = default!;
     [Inject] private HostService Hosts { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private readonly CancellationTokenSource _disposed = new();
-    private Caller _caller = default!;
     private bool _mayChange, _managesWebhook, _testing;
     private MudTable<Alert>? _alertsTable;
     private string _stateFilter = AlertStates.Firing;
@@ -44,17 +38,17 @@ public partial class Alerts
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _mayChange = Roles.MayChangeMachines(_caller.Role);
-        _managesWebhook = _caller.IsAdmin || _caller.Role == Roles.TenantAdmin;
-        _machines = (await Machines.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items
-            .Where(m => m.TenantId == _caller.TenantId).ToList();
-        if (_caller.IsAdmin)
-            _hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => h.Host).ToList();
+        await ResolveCallerAsync();
+        _mayChange = Roles.MayChangeMachines(Caller.Role);
+        _managesWebhook = Caller.IsAdmin || Caller.Role == Roles.TenantAdmin;
+        _machines = (await Machines.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, null), Closing)).Items
+            .Where(m => m.TenantId == Caller.TenantId).ToList();
+        if (Caller.IsAdmin)
+            _hosts = (await Hosts.ListAsync(Closing)).Select(h => h.Host).ToList();
         await ReloadRulesAsync();
         if (_managesWebhook)
         {
-            _webhook = await Service.GetWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            _webhook = await Service.GetWebhookAsync(Caller, Caller.TenantId, Closing);
             _webhookUrl = _webhook?.Url;
         }
         Notifications.Changed += OnAlert;
@@ -82,7 +76,7 @@ public partial class Alerts
         _ => "every machine of the tenant",
     };
 
-    private bool MayEdit(AlertRule rule) => _mayChange && (!rule.IsHostRule || _caller.IsAdmin);
+    private bool MayEdit(AlertRule rule) => _mayChange && (!rule.IsHostRule || Caller.IsAdmin);
 
     private bool RuleMatches(AlertRule rule) => string.IsNullOrWhiteSpace(_ruleFilter)
         || rule.Name.Contains(_ruleFilter, StringComparison.OrdinalIgnoreCase)
@@ -98,12 +92,12 @@ public partial class Alerts
 
     private async Task<TableData<Alert>> LoadAlertsAsync(TableState state, CancellationToken ct)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Closing);
         string? cursor = null;
         Page<Alert> page = new([], null);
         for (var i = 0; i <= state.Page; i++)
         {
-            page = await Service.ListAlertsAsync(_caller, string.IsNullOrEmpty(_stateFilter) ? null : _stateFilter,
+            page = await Service.ListAlertsAsync(Caller, string.IsNullOrEmpty(_stateFilter) ? null : _stateFilter,
                 new PageRequest(state.PageSize, cursor), linked.Token);
             cursor = page.Next;
             if (cursor is null && i < state.Page)
@@ -121,12 +115,12 @@ public partial class Alerts
 
     private void OnAlert(Alert alert)
     {
-        if (!AlertService.MaySee(_caller, alert) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+        if (!AlertService.MaySee(Caller, alert) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
             return;
         _ = InvokeAsync(async () =>
         {
             Interlocked.Exchange(ref _reloadPending, 0);
-            if (_disposed.IsCancellationRequested)
+            if (Closing.IsCancellationRequested)
                 return;
             // A rule made elsewhere (the API, another browser) shows once it raises something.
             await ReloadRulesAsync();
@@ -142,7 +136,7 @@ public partial class Alerts
         string? cursor = null;
         do
         {
-            var page = await Service.ListRulesAsync(_caller, new PageRequest(PageRequest.MaxLimit, cursor), _disposed.Token);
+            var page = await Service.ListRulesAsync(Caller, new PageRequest(PageRequest.MaxLimit, cursor), Closing);
             all.AddRange(page.Items);
             cursor = page.Next;
         }
@@ -155,8 +149,8 @@ public partial class Alerts
         _errors = new Dictionary<string, string[]>();
         try
         {
-            var rule = await Service.CreateRuleAsync(_caller, new AlertRuleRequest(_name, _scope, _targetId, _metric, _comparison,
-                _metric == AlertRules.Unreachable ? 0 : _threshold, _durationSeconds, true), _disposed.Token);
+            var rule = await Service.CreateRuleAsync(Caller, new AlertRuleRequest(_name, _scope, _targetId, _metric, _comparison,
+                _metric == AlertRules.Unreachable ? 0 : _threshold, _durationSeconds, true), Closing);
             Snackbar.Add($"Rule '{rule.Name}' added: {rule.Describe()}.", Severity.Success);
             _name = null;
             await ReloadRulesAsync();
@@ -175,7 +169,7 @@ public partial class Alerts
     {
         try
         {
-            await Service.UpdateRuleAsync(_caller, rule.Id, new AlertRuleRequest(null, null, null, null, null, null, null, enabled), _disposed.Token);
+            await Service.UpdateRuleAsync(Caller, rule.Id, new AlertRuleRequest(null, null, null, null, null, null, null, enabled), Closing);
             Snackbar.Add($"Rule '{rule.Name}' {(enabled ? "enabled" : "disabled: its alerts resolve")}.", Severity.Info);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
@@ -193,7 +187,7 @@ public partial class Alerts
             return;
         try
         {
-            await Service.DeleteRuleAsync(_caller, rule.Id, _disposed.Token);
+            await Service.DeleteRuleAsync(Caller, rule.Id, Closing);
             Snackbar.Add($"Rule '{rule.Name}' deleted.", Severity.Success);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
@@ -210,7 +204,7 @@ public partial class Alerts
         {
             // An empty secret field keeps the one already set.
             var secret = string.IsNullOrEmpty(_webhookSecret) ? _webhook?.Secret : _webhookSecret;
-            _webhook = await Service.SetWebhookAsync(_caller, _caller.TenantId, _webhookUrl, secret, _disposed.Token);
+            _webhook = await Service.SetWebhookAsync(Caller, Caller.TenantId, _webhookUrl, secret, Closing);
             _webhookSecret = null;
             Snackbar.Add("Webhook saved.", Severity.Success);
         }
@@ -229,9 +223,9 @@ public partial class Alerts
         _testing = true;
         try
         {
-            var status = await Service.TestWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            var status = await Service.TestWebhookAsync(Caller, Caller.TenantId, Closing);
             Snackbar.Add($"Test event: {status}", status.StartsWith("delivered", StringComparison.Ordinal) ? Severity.Success : Severity.Warning);
-            _webhook = await Service.GetWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            _webhook = await Service.GetWebhookAsync(Caller, Caller.TenantId, Closing);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
         {
@@ -251,7 +245,7 @@ public partial class Alerts
             return;
         try
         {
-            await Service.DeleteWebhookAsync(_caller, _caller.TenantId, _disposed.Token);
+            await Service.DeleteWebhookAsync(Caller, Caller.TenantId, Closing);
             _webhook = null;
             _webhookUrl = null;
             Snackbar.Add("Webhook removed.", Severity.Success);
@@ -262,10 +256,9 @@ public partial class Alerts
         }
     }
 
-    public void Dispose()
+    protected override ValueTask OnClosedAsync()
     {
         Notifications.Changed -= OnAlert;
-        _disposed.Cancel();
-        _disposed.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

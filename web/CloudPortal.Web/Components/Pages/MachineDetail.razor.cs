@@ -6,7 +6,6 @@ using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using CloudPortal.Web.Machines;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
@@ -15,23 +14,18 @@ namespace CloudPortal.Web.Components.Pages;
 /// One machine: its state and size, host, NICs, the journal of its operations, the domain XML for administrators and
 /// only the actions its state allows. Follows the machine live (MachineEvents) and the journal of an unfinished operation.
 /// </summary>
-public sealed partial class MachineDetail
+public sealed partial class MachineDetail : PortalPageBase
 {
     [Parameter] public Guid Id { get; set; }
     [Inject] private MachineService MachineService { get; set; } = default!;
     [Inject] private HostService HostService { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
     [Inject] private IEnumerable<MachineTab> Tabs { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private CloudPortal.Core.Images.MachineCapture Capture { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private CloudPortal.Core.Volumes.VolumeService Volumes { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
     private static readonly TimeSpan JournalRefresh = TimeSpan.FromSeconds(1);
-    private readonly CancellationTokenSource _disposed = new();
-    private Caller _caller = default!;
     private bool _mayChange;
     private Machine? _machine;
     private string _hostName = "—";
@@ -42,15 +36,14 @@ public sealed partial class MachineDetail
     private List<BreadcrumbItem> _crumbs = [];
     private bool _notFound;
     private string? _notFoundText;
-    private bool _busy;
     private int _tab;
     private int _reloadPending;
     private Task? _journalWatch;
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        await ResolveCallerAsync();
+        _mayChange = Roles.MayChangeMachines(Caller.Role);
         _extraTabs = Tabs.OrderBy(t => t.Order).ToList();
         Events.Changed += OnMachineChanged;
         await LoadAsync();
@@ -61,7 +54,7 @@ public sealed partial class MachineDetail
     {
         try
         {
-            _machine = await MachineService.GetAsync(_caller, Id, _disposed.Token);
+            _machine = await MachineService.GetAsync(Caller, Id, Closing);
         }
         catch (NotFoundException ex)
         {
@@ -71,11 +64,11 @@ public sealed partial class MachineDetail
             return;
         }
         _crumbs = [new BreadcrumbItem("Machines", "/machines"), new BreadcrumbItem(_machine.Name, null, disabled: true)];
-        _hostName = (await HostService.ListAsync(_disposed.Token)).FirstOrDefault(h => h.Host.Id == _machine.HostId)?.Host.Name ?? "—";
-        _history = await MachineService.HistoryAsync(_caller, Id, 20, _disposed.Token);
+        _hostName = (await HostService.ListAsync(Closing)).FirstOrDefault(h => h.Host.Id == _machine.HostId)?.Host.Name ?? "—";
+        _history = await MachineService.HistoryAsync(Caller, Id, 20, Closing);
         try
         {
-            _domain = await MachineService.DescribeDomainAsync(_caller, Id, _disposed.Token);
+            _domain = await MachineService.DescribeDomainAsync(Caller, Id, Closing);
             _domainError = null;
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
@@ -94,7 +87,7 @@ public sealed partial class MachineDetail
         _ = InvokeAsync(async () =>
         {
             Interlocked.Exchange(ref _reloadPending, 0);
-            if (_disposed.IsCancellationRequested)
+            if (Closing.IsCancellationRequested)
                 return;
             if (change.Removed)
             {
@@ -114,13 +107,13 @@ public sealed partial class MachineDetail
         using var timer = new PeriodicTimer(JournalRefresh);
         try
         {
-            while (await timer.WaitForNextTickAsync(_disposed.Token))
+            while (await timer.WaitForNextTickAsync(Closing))
             {
                 if (!_history.Any(h => h.Operation.State is OperationState.Pending or OperationState.Running) || _machine is null)
                     continue;
                 await InvokeAsync(async () =>
                 {
-                    _history = await MachineService.HistoryAsync(_caller, Id, 20, _disposed.Token);
+                    _history = await MachineService.HistoryAsync(Caller, Id, 20, Closing);
                     StateHasChanged();
                 });
             }
@@ -138,11 +131,11 @@ public sealed partial class MachineDetail
     {
         if (action == MachineAction.Shutdown)
         {
-            var (machine, _) = await MachineService.ShutdownAsync(_caller, Id, null, _disposed.Token);
+            var (machine, _) = await MachineService.ShutdownAsync(Caller, Id, null, Closing);
             Snackbar.Add($"Shutting down '{machine.Name}': powered off after {MachineService.DefaultShutdownTimeout.TotalSeconds:0} s if it does not stop by itself.", Severity.Info);
             return;
         }
-        var after = await MachineService.ActAsync(_caller, Id, action, _disposed.Token);
+        var after = await MachineService.ActAsync(Caller, Id, action, Closing);
         Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
     });
 
@@ -153,14 +146,14 @@ public sealed partial class MachineDetail
             return;
         await RunAsync(async () =>
         {
-            var (renamed, _) = await MachineService.RenameAsync(_caller, Id, name, _disposed.Token);
+            var (renamed, _) = await MachineService.RenameAsync(Caller, Id, name, Closing);
             Snackbar.Add($"Renamed to '{renamed.Name}'.", Severity.Success);
         });
     }
 
     private async Task GrowDiskAsync()
     {
-        var current = await MachineService.RootDiskGiBAsync(_caller, Id, _disposed.Token);
+        var current = await MachineService.RootDiskGiBAsync(Caller, Id, Closing);
         var answer = await PromptDialog.AskAsync(Dialogs, $"Grow the disk of {_machine!.Name}", $"New size in GiB (now {current} GiB; disks only grow)",
             ((current ?? 0) + 1).ToString(), "Grow");
         if (answer is null)
@@ -172,7 +165,7 @@ public sealed partial class MachineDetail
         }
         await RunAsync(async () =>
         {
-            await MachineService.GrowDiskAsync(_caller, Id, size, _disposed.Token);
+            await MachineService.GrowDiskAsync(Caller, Id, size, Closing);
             Snackbar.Add($"The disk of '{_machine.Name}' is now {size} GiB; grow the filesystem in the guest to use it.", Severity.Success);
         });
     }
@@ -184,7 +177,7 @@ public sealed partial class MachineDetail
             return;
         await RunAsync(async () =>
         {
-            var (clone, _) = await MachineService.CloneAsync(_caller, Id, name, null, _disposed.Token);
+            var (clone, _) = await MachineService.CloneAsync(Caller, Id, name, null, Closing);
             Snackbar.Add($"Cloning '{_machine.Name}' as '{clone.Name}'.", Severity.Info);
             Navigation.NavigateTo($"/machines/{clone.Id}");
         });
@@ -199,7 +192,7 @@ public sealed partial class MachineDetail
             return;
         await RunAsync(async () =>
         {
-            var rebuilt = await MachineService.RebuildAsync(_caller, Id, null, _disposed.Token);
+            var rebuilt = await MachineService.RebuildAsync(Caller, Id, null, Closing);
             Snackbar.Add($"'{rebuilt.Name}' rebuilt; it is {rebuilt.State.ToContractName()}.", Severity.Success);
         });
     }
@@ -211,7 +204,7 @@ public sealed partial class MachineDetail
             return;
         await RunAsync(async () =>
         {
-            var operation = await Capture.CaptureAsync(_caller, Id, name, $"Captured from machine {_machine.Name}", _disposed.Token);
+            var operation = await Capture.CaptureAsync(Caller, Id, name, $"Captured from machine {_machine.Name}", Closing);
             Snackbar.Add($"Capturing '{_machine.Name}' as image '{name}': follow it in the operation history (operation {operation.Id.ToString()[..8]}).", Severity.Info);
         });
     }
@@ -219,7 +212,7 @@ public sealed partial class MachineDetail
     private async Task ResizeAsync()
     {
         var dialog = await Dialogs.ShowAsync<ResizeMachineDialog>($"Resize {_machine!.Name}",
-            new DialogParameters<ResizeMachineDialog> { { d => d.Machine, _machine }, { d => d.Caller, _caller } },
+            new DialogParameters<ResizeMachineDialog> { { d => d.Machine, _machine }, { d => d.Caller, Caller } },
             new DialogOptions { MaxWidth = MaxWidth.ExtraSmall, FullWidth = true, CloseOnEscapeKey = true });
         var result = await dialog.Result;
         if (result is { Canceled: false, Data: Machine resized })
@@ -232,32 +225,19 @@ public sealed partial class MachineDetail
     private async Task DeleteAsync()
     {
         var name = _machine!.Name; // the machine's removal event may clear _machine before the snackbar
-        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, _caller, _machine, _disposed.Token);
+        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, Caller, _machine, Closing);
         if (choice == MachineDeleteChoice.Cancel)
             return;
         await RunAsync(async () =>
         {
             var keep = choice == MachineDeleteChoice.DeleteKeepVolumes;
-            await MachineService.DeleteAsync(_caller, Id, keep, _disposed.Token);
+            await MachineService.DeleteAsync(Caller, Id, keep, Closing);
             Snackbar.Add($"Deleting '{name}'{(keep ? ", keeping its data volumes" : "")}…", Severity.Info);
         });
     }
 
-    private async Task RunAsync(Func<Task> change)
+    protected override async Task ReloadAfterChangeAsync()
     {
-        _busy = true;
-        try
-        {
-            await change();
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
-        finally
-        {
-            _busy = false;
-        }
         if (!_notFound)
             await LoadAsync();
     }
@@ -290,12 +270,10 @@ public sealed partial class MachineDetail
         _ => Color.Info,
     };
 
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask OnClosedAsync()
     {
         Events.Changed -= OnMachineChanged;
-        await _disposed.CancelAsync();
         if (_journalWatch is not null)
             await _journalWatch;
-        _disposed.Dispose();
     }
 }

@@ -4,26 +4,20 @@ using CloudPortal.Core.Machines;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
 
-public sealed partial class Machines
+public sealed partial class Machines : PortalPageBase
 {
     [Inject] private MachineService MachineService { get; set; } = default!;
     [Inject] private HostService HostService { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
     [Inject] private CloudPortal.Core.Volumes.VolumeService Volumes { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private ILogger<Machines> Log { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private readonly CancellationTokenSource _disposed = new();
     private readonly HashSet<Guid> _busy = [];
     private MudTable<Machine>? _table;
-    private Caller _caller = default!;
     private bool _mayChange;
     private string? _filter;
     private Dictionary<Guid, string> _hostNames = [];
@@ -31,21 +25,21 @@ public sealed partial class Machines
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _mayChange = Roles.MayChangeMachines(_caller.Role);
-        _hostNames = (await HostService.ListAsync(_disposed.Token)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
+        await ResolveCallerAsync();
+        _mayChange = Roles.MayChangeMachines(Caller.Role);
+        _hostNames = (await HostService.ListAsync(Closing)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
         Events.Changed += OnMachineChanged;
     }
 
     private async Task<TableData<Machine>> LoadAsync(TableState state, CancellationToken ct)
     {
         // Keyset pages are walked up to the requested one: tables here stay small enough, and the cursor stays the API's.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Closing);
         string? cursor = null;
         Page<Machine> page = new([], null);
         for (var i = 0; i <= state.Page; i++)
         {
-            page = await MachineService.ListAsync(_caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
+            page = await MachineService.ListAsync(Caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
             cursor = page.Next;
             if (cursor is null && i < state.Page)
                 break;
@@ -59,13 +53,13 @@ public sealed partial class Machines
 
     private void OnMachineChanged(MachineChange change)
     {
-        if (change.TenantId != _caller.TenantId || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+        if (change.TenantId != Caller.TenantId || Interlocked.Exchange(ref _reloadPending, 1) == 1)
             return;
         // Coalesces bursts of events into one reload, and leaves the libvirt event thread at once.
         _ = InvokeAsync(async () =>
         {
             Interlocked.Exchange(ref _reloadPending, 0);
-            if (_table is not null && !_disposed.IsCancellationRequested)
+            if (_table is not null && !Closing.IsCancellationRequested)
             {
                 await _table.ReloadServerData();
             }
@@ -105,7 +99,7 @@ public sealed partial class Machines
         string? cursor = null;
         do
         {
-            var page = await MachineService.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, cursor, _filter), _disposed.Token);
+            var page = await MachineService.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, cursor, _filter), Closing);
             foreach (var machine in page.Items)
             {
                 _names[machine.Id] = machine.Name;
@@ -127,7 +121,7 @@ public sealed partial class Machines
         {
             // Data volumes attached to them go too (a bulk delete keeps none): say which, before anything is lost.
             var chosen = ids.ToHashSet();
-            var volumes = (await Volumes.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items
+            var volumes = (await Volumes.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, null), Closing)).Items
                 .Where(v => v.MachineId is { } m && chosen.Contains(m)).ToList();
             if (volumes.Count > 0)
                 warning += $" Their attached data volume{(volumes.Count == 1 ? "" : "s")} {string.Join(", ", volumes.Take(10).Select(v => $"'{v.Name}' ({v.SizeGiB} GiB)"))}" +
@@ -147,7 +141,7 @@ public sealed partial class Machines
             // Results arrive as each machine is done: the list and the bar follow them live.
             var reporter = new ProgressReporter(this);
             foreach (var chunk in ids.Chunk(MachineService.MaxBulk))
-                await MachineService.BulkAsync(_caller, chunk, action.ToString(), reporter, _disposed.Token);
+                await MachineService.BulkAsync(Caller, chunk, action.ToString(), reporter, Closing);
             var failed = _bulkResults.Count(r => r.Status >= 300);
             _bulkSummary = failed == 0 ? $"Done: {what}." : $"Done: {_bulkResults.Count - failed} of {ids.Count} succeeded, {failed} refused.";
             _selected.RemoveWhere(id => _bulkResults.Any(r => r.Id == id && r.Status < 300));
@@ -193,7 +187,7 @@ public sealed partial class Machines
     };
 
     private async Task RefreshHostNamesAsync() =>
-        _hostNames = (await HostService.ListAsync(_disposed.Token)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
+        _hostNames = (await HostService.ListAsync(Closing)).ToDictionary(h => h.Host.Id, h => h.Host.Name);
 
     private string HostName(Guid hostId) => _hostNames.GetValueOrDefault(hostId, "—");
 
@@ -207,7 +201,7 @@ public sealed partial class Machines
     private async Task OpenCreateDialogAsync()
     {
         var dialog = await Dialogs.ShowAsync<CreateMachineDialog>("Create machine",
-            new DialogParameters<CreateMachineDialog> { { d => d.Caller, _caller } },
+            new DialogParameters<CreateMachineDialog> { { d => d.Caller, Caller } },
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
         var result = await dialog.Result;
         if (result is { Canceled: false, Data: Machine machine })
@@ -221,7 +215,7 @@ public sealed partial class Machines
 
     private Task ActAsync(Machine machine, MachineAction action) => RunForMachineAsync(machine, async () =>
     {
-        var after = await MachineService.ActAsync(_caller, machine.Id, action, _disposed.Token);
+        var after = await MachineService.ActAsync(Caller, machine.Id, action, Closing);
         Snackbar.Add($"{Label(action)}: '{after.Name}' is {after.State.ToContractName()}.", Severity.Success);
     });
 
@@ -229,20 +223,20 @@ public sealed partial class Machines
     private async Task ShowPlacementAsync(Machine machine)
     {
         var dialog = await Dialogs.ShowAsync<PlacementDialog>($"Placement of {machine.Name}",
-            new DialogParameters<PlacementDialog> { { d => d.Caller, _caller }, { d => d.MachineId, machine.Id } },
+            new DialogParameters<PlacementDialog> { { d => d.Caller, Caller }, { d => d.MachineId, machine.Id } },
             new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true });
         await dialog.Result;
     }
 
     private async Task DeleteAsync(Machine machine)
     {
-        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, _caller, machine, _disposed.Token);
+        var choice = await MachineDeleteConfirmation.AskAsync(Dialogs, Volumes, Caller, machine, Closing);
         if (choice == MachineDeleteChoice.Cancel)
             return;
         await RunForMachineAsync(machine, async () =>
         {
             var keep = choice == MachineDeleteChoice.DeleteKeepVolumes;
-            await MachineService.DeleteAsync(_caller, machine.Id, keep, _disposed.Token);
+            await MachineService.DeleteAsync(Caller, machine.Id, keep, Closing);
             Snackbar.Add($"Deleting '{machine.Name}'{(keep ? ", keeping its data volumes" : "")}…", Severity.Info);
         });
     }
@@ -287,10 +281,9 @@ public sealed partial class Machines
         _ => Icons.Material.Filled.QuestionMark,
     };
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask OnClosedAsync()
     {
         Events.Changed -= OnMachineChanged;
-        await _disposed.CancelAsync();
-        _disposed.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -4,33 +4,26 @@ using CloudPortal.Core.Storage;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
 
-public sealed partial class Pools
+public sealed partial class Pools : PortalPageBase
 {
     [Inject] private PoolService PoolService { get; set; } = default!;
     [Inject] private HostService HostService { get; set; } = default!;
     [Inject] private HostConnections Connections { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private readonly CancellationTokenSource _disposed = new();
-    private Caller _caller = default!;
     private IReadOnlyList<HostView> _hosts = [];
     private IReadOnlyList<PoolView> _pools = [];
     private Guid? _hostId;
     private string? _open;
     private bool _loading = true;
-    private bool _busy;
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _hosts = await HostService.ListAsync(_disposed.Token);
+        await ResolveCallerAsync();
+        _hosts = await HostService.ListAsync(Closing);
         await ReloadAsync();
         Connections.StatusChanged += OnHostChanged;
     }
@@ -45,12 +38,12 @@ public sealed partial class Pools
 
     private async Task ReloadAsync()
     {
-        if (_disposed.IsCancellationRequested)
+        if (Closing.IsCancellationRequested)
             return;
         _loading = true;
         try
         {
-            _pools = await PoolService.ListAsync(_caller, _hostId, _disposed.Token);
+            _pools = await PoolService.ListAsync(Caller, _hostId, Closing);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
         {
@@ -82,34 +75,18 @@ public sealed partial class Pools
             return;
         await RunAsync(async () =>
         {
-            await PoolService.DeleteAsync(_caller, pool.HostId, pool.Name, _disposed.Token);
+            await PoolService.DeleteAsync(Caller, pool.HostId, pool.Name, Closing);
             Snackbar.Add($"Pool '{pool.Name}' deleted.", Severity.Success);
         });
     }
 
     private Task ActAsync(PoolView pool, PoolAction action) => RunAsync(async () =>
     {
-        var after = await PoolService.ActAsync(_caller, pool.HostId, pool.Name, action, _disposed.Token);
+        var after = await PoolService.ActAsync(Caller, pool.HostId, pool.Name, action, Closing);
         Snackbar.Add($"Pool '{after.Name}' is {after.State}.", Severity.Success);
     });
 
-    private async Task RunAsync(Func<Task> change)
-    {
-        _busy = true;
-        try
-        {
-            await change();
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
-        finally
-        {
-            _busy = false;
-        }
-        await ReloadAsync();
-    }
+    protected override Task ReloadAfterChangeAsync() => ReloadAsync();
 
     private string HostName(Guid hostId) => _hosts.FirstOrDefault(h => h.Host.Id == hostId)?.Host.Name ?? hostId.ToString();
 
@@ -129,10 +106,9 @@ public sealed partial class Pools
         _ => $"{bytes / 1024.0:0} KiB",
     };
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask OnClosedAsync()
     {
         Connections.StatusChanged -= OnHostChanged;
-        await _disposed.CancelAsync();
-        _disposed.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -7,26 +7,20 @@ using CloudPortal.Core.Sizes;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
 
-public partial class Templates
+public partial class Templates : PortalPageBase
 {
     [Inject] private TemplateService Service { get; set; } = default!;
     [Inject] private SizeService Sizes { get; set; } = default!;
     [Inject] private ImageCatalogue Images { get; set; } = default!;
     [Inject] private NetworkService Networks { get; set; } = default!;
     [Inject] private SshKeyService Keys { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
 
-    private readonly CancellationTokenSource _disposed = new();
-    private Caller _caller = default!;
-    private bool _mayChange, _busy;
+    private bool _mayChange;
     private IReadOnlyList<MachineTemplate> _templates = [];
     private IReadOnlyList<CloudPortal.Core.Sizes.Size> _sizes = [];
     private IReadOnlyList<Image> _images = [];
@@ -41,16 +35,16 @@ public partial class Templates
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _mayChange = Roles.MayChangeMachines(_caller.Role);
-        _sizes = await Sizes.OfferedAsync(_caller, _disposed.Token);
-        _images = (await Images.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
-        _networks = (await Networks.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
-        _keys = await Keys.ListAsync(_caller, _disposed.Token);
+        await ResolveCallerAsync();
+        _mayChange = Roles.MayChangeMachines(Caller.Role);
+        _sizes = await Sizes.OfferedAsync(Caller, Closing);
+        _images = (await Images.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, null), Closing)).Items;
+        _networks = (await Networks.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, null), Closing)).Items;
+        _keys = await Keys.ListAsync(Caller, Closing);
         await ReloadAsync();
     }
 
-    private async Task ReloadAsync() => _templates = await Service.ListAsync(_caller, _disposed.Token);
+    private async Task ReloadAsync() => _templates = await Service.ListAsync(Caller, Closing);
 
     // The chosen keys show by name in the field, not as their ids.
     private string? KeyName(Guid id) => _keys.FirstOrDefault(k => k.Id == id)?.Name ?? id.ToString();
@@ -64,13 +58,13 @@ public partial class Templates
     private async Task CreateAsync()
     {
         _errors = new Dictionary<string, string[]>();
-        _busy = true;
+        Busy = true;
         try
         {
-            var template = await Service.CreateAsync(_caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
+            var template = await Service.CreateAsync(Caller, new TemplateRequest(_name, null, _imageId?.ToString(), _sizeId,
                 _sizeId is null ? _vcpus : null, _sizeId is null ? _memoryMiB : null, _imageId is null ? null : _diskGiB, _networkId,
                 _imageId is null ? null : _sshKeyIds.ToList(), null,
-                _imageId is null || string.IsNullOrWhiteSpace(_userData) ? null : _userData.Replace("\r\n", "\n"), null, null), _disposed.Token);
+                _imageId is null || string.IsNullOrWhiteSpace(_userData) ? null : _userData.Replace("\r\n", "\n"), null, null), Closing);
             Snackbar.Add($"Template '{template.Name}' saved.", Severity.Success);
             _name = null;
             await ReloadAsync();
@@ -85,13 +79,13 @@ public partial class Templates
         }
         finally
         {
-            _busy = false;
+            Busy = false;
         }
     }
 
     private async Task LaunchAsync(MachineTemplate template)
     {
-        if (await LaunchTemplateDialog.AskAsync(Dialogs, _caller, template) is not { } result)
+        if (await LaunchTemplateDialog.AskAsync(Dialogs, Caller, template) is not { } result)
             return;
         Snackbar.Add($"{result.Created.Count} machine(s) launched from '{template.Name}'" +
             (result.NotCreated.Count == 0 ? "." : $"; not created: {string.Join("; ", result.NotCreated)}"),
@@ -107,7 +101,7 @@ public partial class Templates
             return;
         try
         {
-            await Service.DeleteAsync(_caller, template.Id, _disposed.Token);
+            await Service.DeleteAsync(Caller, template.Id, Closing);
             Snackbar.Add($"Template '{template.Name}' deleted.", Severity.Success);
         }
         catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
@@ -115,11 +109,5 @@ public partial class Templates
             Snackbar.Add(message, Severity.Error);
         }
         await ReloadAsync();
-    }
-
-    public void Dispose()
-    {
-        _disposed.Cancel();
-        _disposed.Dispose();
     }
 }

@@ -5,24 +5,19 @@ using CloudPortal.Core.Volumes;
 using CloudPortal.Web.Accounts;
 using CloudPortal.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
 namespace CloudPortal.Web.Components.Pages;
 
-public partial class Volumes
+public partial class Volumes : PortalPageBase
 {
     [Inject] private VolumeService Service { get; set; } = default!;
     [Inject] private MachineService Machines { get; set; } = default!;
     [Inject] private HostService Hosts { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
-    [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private MachineEvents Events { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+    [Inject] private VolumeEvents VolumeEvents { get; set; } = default!;
 
-    private readonly CancellationTokenSource _disposed = new();
-    private Caller _caller = default!;
-    private bool _mayChange, _busy;
+    private bool _mayChange;
     private MudTable<Volume>? _table;
     private string? _filter;
     private string? _name;
@@ -37,29 +32,39 @@ public partial class Volumes
 
     protected override async Task OnInitializedAsync()
     {
-        _caller = (await AuthenticationState).User.ToCaller();
-        _mayChange = Roles.MayChangeMachines(_caller.Role);
+        await ResolveCallerAsync();
+        _mayChange = Roles.MayChangeMachines(Caller.Role);
         // Everyone reads the Host column by name (as on the machines page); only administrators choose where a volume goes.
-        var hosts = (await Hosts.ListAsync(_disposed.Token)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
+        var hosts = (await Hosts.ListAsync(Closing)).Select(h => (h.Host.Id, h.Host.Name)).ToList();
         _hostNames = hosts.ToDictionary(h => h.Id, h => h.Name);
-        if (_caller.IsAdmin)
+        if (Caller.IsAdmin)
             _hosts = hosts;
         await LoadMachinesAsync();
         Events.Changed += OnMachineChanged;
+        VolumeEvents.Changed += OnVolumeChanged;
     }
 
     /// <summary>
     /// A machine that stops, starts or goes away changes what its volumes show (a deleted machine's volumes go with it or
-    /// become available): the table is read again, once per burst of changes, without a reload of the page.
+    /// become available).
     /// </summary>
-    private void OnMachineChanged(MachineChange change)
+    private void OnMachineChanged(MachineChange change) => ReloadFor(change.TenantId);
+
+    /// <summary>A volume created, attached, detached, grown or deleted elsewhere (another user, the API) shows here too.</summary>
+    private void OnVolumeChanged(VolumeChange change) => ReloadFor(change.TenantId);
+
+    /// <summary>
+    /// Reads the table again, once per burst of changes, without a reload of the page; another tenant's change is not
+    /// even looked at (only an administrator sees every tenant's volumes).
+    /// </summary>
+    private void ReloadFor(Guid tenantId)
     {
-        if ((!_caller.IsAdmin && change.TenantId != _caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
+        if ((!Caller.IsAdmin && tenantId != Caller.TenantId) || Interlocked.Exchange(ref _reloadPending, 1) == 1)
             return;
         _ = InvokeAsync(async () =>
         {
             Interlocked.Exchange(ref _reloadPending, 0);
-            if (_disposed.IsCancellationRequested)
+            if (Closing.IsCancellationRequested)
                 return;
             try
             {
@@ -77,7 +82,7 @@ public partial class Volumes
 
     private async Task LoadMachinesAsync()
     {
-        _machines = (await Machines.ListAsync(_caller, new PageRequest(PageRequest.MaxLimit, null), _disposed.Token)).Items;
+        _machines = (await Machines.ListAsync(Caller, new PageRequest(PageRequest.MaxLimit, null), Closing)).Items;
         _machineNames = _machines.ToDictionary(m => m.Id, m => m.Name);
     }
 
@@ -86,12 +91,12 @@ public partial class Volumes
 
     private async Task<TableData<Volume>> LoadAsync(TableState state, CancellationToken ct)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposed.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, Closing);
         string? cursor = null;
         Page<Volume> page = new([], null);
         for (var i = 0; i <= state.Page; i++)
         {
-            page = await Service.ListAsync(_caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
+            page = await Service.ListAsync(Caller, new PageRequest(state.PageSize, cursor, _filter), linked.Token);
             cursor = page.Next;
             if (cursor is null && i < state.Page)
                 break;
@@ -106,21 +111,8 @@ public partial class Volumes
             await _table.ReloadServerData();
     }
 
-    private async Task RunAsync(Func<Task> work)
+    protected override async Task ReloadAfterChangeAsync()
     {
-        _busy = true;
-        try
-        {
-            await work();
-        }
-        catch (Exception ex) when (UserFacingError.TryDescribe(ex, out var message))
-        {
-            Snackbar.Add(message, Severity.Error);
-        }
-        finally
-        {
-            _busy = false;
-        }
         if (_table is not null)
             await _table.ReloadServerData();
     }
@@ -130,8 +122,8 @@ public partial class Volumes
         _errors = new Dictionary<string, string[]>();
         try
         {
-            _busy = true;
-            var volume = await Service.CreateAsync(_caller, _name, _sizeGiB, _hostId, _disposed.Token);
+            Busy = true;
+            var volume = await Service.CreateAsync(Caller, _name, _sizeGiB, _hostId, Closing);
             Snackbar.Add($"Volume '{volume.Name}' ({volume.SizeGiB} GiB) created.", Severity.Success);
             _name = null;
         }
@@ -145,7 +137,7 @@ public partial class Volumes
         }
         finally
         {
-            _busy = false;
+            Busy = false;
         }
         if (_table is not null)
             await _table.ReloadServerData();
@@ -169,7 +161,7 @@ public partial class Volumes
         var machine = candidates.Single(m => m.Id == chosen);
         await RunAsync(async () =>
         {
-            var attached = await Service.AttachAsync(_caller, volume.Id, machine.Id, _disposed.Token);
+            var attached = await Service.AttachAsync(Caller, volume.Id, machine.Id, Closing);
             Snackbar.Add($"Volume '{volume.Name}' attached to '{machine.Name}' as {attached.Target}.", Severity.Success);
         });
     }
@@ -183,7 +175,7 @@ public partial class Volumes
             return;
         await RunAsync(async () =>
         {
-            var detached = await Service.DetachAsync(_caller, volume.Id, _disposed.Token);
+            var detached = await Service.DetachAsync(Caller, volume.Id, Closing);
             Snackbar.Add(detached.State == VolumeStates.Detaching
                 ? $"Detach of '{volume.Name}' requested: the running guest has not released it yet; it becomes available when it does or the machine stops."
                 : $"Volume '{volume.Name}' detached.", detached.State == VolumeStates.Detaching ? Severity.Warning : Severity.Success);
@@ -202,7 +194,7 @@ public partial class Volumes
         }
         await RunAsync(async () =>
         {
-            var grown = await Service.GrowAsync(_caller, volume.Id, size, _disposed.Token);
+            var grown = await Service.GrowAsync(Caller, volume.Id, size, Closing);
             Snackbar.Add($"Volume '{volume.Name}' is now {grown.SizeGiB} GiB.", Severity.Success);
         });
     }
@@ -215,15 +207,15 @@ public partial class Volumes
             return;
         await RunAsync(async () =>
         {
-            await Service.DeleteAsync(_caller, volume.Id, _disposed.Token);
+            await Service.DeleteAsync(Caller, volume.Id, Closing);
             Snackbar.Add($"Volume '{volume.Name}' deleted.", Severity.Success);
         });
     }
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask OnClosedAsync()
     {
         Events.Changed -= OnMachineChanged;
-        await _disposed.CancelAsync();
-        _disposed.Dispose();
+        VolumeEvents.Changed -= OnVolumeChanged;
+        return ValueTask.CompletedTask;
     }
 }
