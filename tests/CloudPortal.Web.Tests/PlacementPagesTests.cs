@@ -21,22 +21,9 @@ namespace CloudPortal.Web.Tests;
 public sealed class PlacementPagesTests(TwoTenantPortal portal) : IClassFixture<TwoTenantPortal>
 {
     /// <summary>A bUnit context signed in as the portal's administrator, acting in the default tenant.</summary>
-    private async Task<BunitContext> ContextAsync()
-    {
-        var services = portal.Factory.Services;
-        var admin = (await services.GetRequiredService<IUserStore>().FindByUsernameAsync("admin", CancellationToken.None))!;
-        var context = new BunitContext();
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(services.GetRequiredService<TenantService>());
-        context.Services.AddSingleton(services.GetRequiredService<TrustService>());
-        context.Services.AddSingleton(services.GetRequiredService<IHostStore>());
-        context.Services.AddSingleton(services.GetRequiredService<HostPlacement>());
-        context.Services.AddSingleton(services.GetRequiredService<PlacementGroupService>());
-        context.AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin).SetClaims(
-            new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()), new Claim(PortalClaims.TenantId, DefaultTenant.Id.ToString()));
-        return context;
-    }
+    private Task<BunitContext> ContextAsync() =>
+        PortalBunit.SignedInAsync(portal.Factory.Services, "admin", Roles.Admin,
+            typeof(TenantService), typeof(TrustService), typeof(IHostStore), typeof(HostPlacement), typeof(PlacementGroupService));
 
     [Fact]
     public async Task TrustPage_AssignedHostAndApartPair_AreShown()

@@ -25,22 +25,12 @@ public sealed class MonitoringSubscriptionTests(TestDriverPortal portal) : IClas
         var machine = await portal.Admin.CreateRunningMachineAsync(PortalApi.UniqueName("sub"));
         var services = portal.Factory.Services;
         var series = services.GetRequiredService<MetricSeries>();
-        var admin = (await services.GetRequiredService<IUserStore>().FindByUsernameAsync("admin", CancellationToken.None))!;
         int before = series.SampledListeners;
 
-        var context = new BunitContext();
+        var context = await PortalBunit.SignedInAsync(services, "admin", Roles.Admin,
+            typeof(MetricSeries), typeof(MetricsQuery), typeof(MachineService), typeof(AlertService), typeof(AlertNotifications));
         try
         {
-            context.JSInterop.Mode = JSRuntimeMode.Loose;
-            context.Services.AddMudServices();
-            context.Services.AddSingleton(series);
-            context.Services.AddSingleton(services.GetRequiredService<MetricsQuery>());
-            context.Services.AddSingleton(services.GetRequiredService<MachineService>());
-            context.Services.AddSingleton(services.GetRequiredService<AlertService>());
-            context.Services.AddSingleton(services.GetRequiredService<AlertNotifications>());
-            context.AddAuthorization().SetAuthorized("admin").SetRoles(Roles.Admin).SetClaims(
-                new Claim(ClaimTypes.NameIdentifier, admin.Id.ToString()), new Claim(PortalClaims.TenantId, DefaultTenant.Id.ToString()));
-
             var page = context.Render<MachineMonitoring>(p => p.Add(x => x.Id, machine.GetProperty("id").GetGuid()));
 
             page.WaitForAssertion(() => Assert.Equal(before + 1, series.SampledListeners), TimeSpan.FromSeconds(10));

@@ -23,21 +23,9 @@ public static class VolumePageContext
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>A bUnit context signed in as <paramref name="username"/> with <paramref name="role"/> in the default tenant.</summary>
-    public static async Task<BunitContext> CreateAsync(IServiceProvider services, string username, string role)
-    {
-        var user = (await services.GetRequiredService<IUserStore>().FindByUsernameAsync(username, CancellationToken.None))!;
-        var context = new BunitContext();
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(services.GetRequiredService<VolumeService>());
-        context.Services.AddSingleton(services.GetRequiredService<VolumeEvents>());
-        context.Services.AddSingleton(services.GetRequiredService<MachineService>());
-        context.Services.AddSingleton(services.GetRequiredService<MachineEvents>());
-        context.Services.AddSingleton(services.GetRequiredService<HostService>());
-        context.AddAuthorization().SetAuthorized(username).SetRoles(role).SetClaims(
-            new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()), new Claim(PortalClaims.TenantId, DefaultTenant.Id.ToString()));
-        return context;
-    }
+    public static Task<BunitContext> CreateAsync(IServiceProvider services, string username, string role) =>
+        PortalBunit.SignedInAsync(services, username, role,
+            typeof(VolumeService), typeof(VolumeEvents), typeof(MachineService), typeof(MachineEvents), typeof(HostService));
 
     public static async Task<string> CreateVolumeAsync(HttpClient client, string name)
     {
