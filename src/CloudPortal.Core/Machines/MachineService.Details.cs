@@ -1,14 +1,26 @@
 using System.Xml.Linq;
 using CloudPortal.Core.Common;
 using CloudPortal.Core.Operations;
+using LibvirtSharp;
+using Microsoft.Extensions.Logging;
 
 namespace CloudPortal.Core.Machines;
 
 /// <summary>One operation of a machine with every step of its journal.</summary>
 public sealed record MachineHistoryEntry(Operation Operation, IReadOnlyList<OperationStep> Steps);
 
-/// <summary>A NIC as the domain defines it: MAC, what it is attached to, and the model.</summary>
-public sealed record MachineNic(string Mac, string Kind, string? Source, string? Model);
+/// <summary>
+/// A NIC as the domain defines it: MAC, what it is attached to, and the model; with the address the portal reserved
+/// for it on a tenant network and the DHCP leases the guest holds for that MAC right now.
+/// </summary>
+public sealed record MachineNic(string Mac, string Kind, string? Source, string? Model)
+{
+    public string? ReservedAddress { get; init; }
+    public IReadOnlyList<NicLease> Leases { get; init; } = [];
+}
+
+/// <summary>A DHCP lease of a NIC: the address the guest took, until when, and the hostname it sent.</summary>
+public sealed record NicLease(string Address, DateTimeOffset ExpiresAt, string? Hostname);
 
 /// <summary>What the domain on the host says beyond the machine's row; <see cref="Xml"/> only for administrators.</summary>
 public sealed record MachineDomainView(IReadOnlyList<MachineNic> Nics, string? Xml)
@@ -42,12 +54,36 @@ public sealed partial class MachineService
     public async Task<MachineDomainView> DescribeDomainAsync(Caller caller, Guid id, CancellationToken ct)
     {
         var machine = await GetAsync(caller, id, ct);
-        var xml = await connections.RunAsync(machine.HostId, connection =>
+        var reserved = networks is null ? null : (await networks.GetNicAsync(machine.Id, ct))?.Assignment;
+        var (xml, nics) = await connections.RunAsync(machine.HostId, connection =>
         {
             using var domain = FindDomain(connection, machine);
-            return domain.GetXmlDescription();
+            var xml = domain.GetXmlDescription();
+            return (xml, NicsOf(xml).Select(nic => nic with
+            {
+                ReservedAddress = reserved is not null && string.Equals(reserved.Mac, nic.Mac, StringComparison.OrdinalIgnoreCase) ? reserved.IpAddress : null,
+                Leases = nic.Kind == "network" && nic.Source is { } network ? LeasesOf(connection, network, nic.Mac) : [],
+            }).ToList());
         }, ct);
-        return new MachineDomainView(NicsOf(xml), caller.IsAdmin ? xml : null) { Disks = DisksOf(xml) };
+        return new MachineDomainView(nics, caller.IsAdmin ? xml : null) { Disks = DisksOf(xml) };
+    }
+
+    /// <summary>What the network's DHCP server (dnsmasq) has leased to this MAC; none when libvirt cannot say.</summary>
+    private IReadOnlyList<NicLease> LeasesOf(Connection connection, string networkName, string mac)
+    {
+        try
+        {
+            using var network = connection.LookupNetworkByName(networkName);
+            return network is null
+                ? []
+                : network.GetDhcpLeases(mac).Select(l => new NicLease(l.IpAddress, l.Expires, l.Hostname)).ToList();
+        }
+        catch (LibvirtException ex)
+        {
+            // A driver without leases (the test driver) or a network that stopped meanwhile: addresses unknown, not an error.
+            log.LogDebug("No DHCP leases of {Mac} on network {Network}: {Message}", mac, networkName, ex.LibvirtMessage);
+            return [];
+        }
     }
 
     public static IReadOnlyList<MachineNic> NicsOf(string domainXml)

@@ -120,6 +120,7 @@ public static class AuthorizationMatrix
         new("POST api/v1/machines/{id:guid}/resize", Access.TenantScoped, Changers, "ok 404 404 403", Resources: "id=machine",
             Body: """{"vcpus":1,"memoryMiB":96}"""),
         new("GET api/v1/machines/{id:guid}/operations", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
+        new("GET api/v1/machines/{id:guid}/nics", Access.TenantScoped, All, OnlyAdminSeesOthers, Resources: "id=machine"),
         // Bulk names machines in the body: ids the caller may not see are per-item 404s inside a 200, like missing ones.
         new("POST api/v1/machines/bulk", Access.Collection, Changers, Body: """{"ids":["6f1d0c1e-0000-4000-8000-000000000001"],"action":"start"}"""),
         // Placement: a dry run for those who may create machines.

@@ -112,3 +112,13 @@ public sealed record HostCreateDto(string? Name, string? Uri);
 
 /// <summary>PATCH /hosts/{id}: every field optional.</summary>
 public sealed record HostPatchDto(bool? Maintenance, double? CpuOvercommit, double? MemoryOvercommit, long? ReservedMemoryMiB, IReadOnlyList<string?>? Labels);
+
+/// <summary>A machine's NIC: the domain's view, the reserved address and the current DHCP leases.</summary>
+public sealed record MachineNicDto(string Mac, string Type, string? Source, string? Model, string? ReservedAddress, IReadOnlyList<NicLeaseDto> Leases)
+{
+    public static MachineNicDto From(CloudPortal.Core.Machines.MachineNic nic) =>
+        new(nic.Mac, nic.Kind, nic.Source, nic.Model, nic.ReservedAddress,
+            nic.Leases.Select(l => new NicLeaseDto(l.Address, l.ExpiresAt, l.Hostname)).ToList());
+}
+
+public sealed record NicLeaseDto(string Address, DateTimeOffset ExpiresAt, string? Hostname);

@@ -149,6 +149,15 @@ public static class MachineEndpoints
         .WithSummary("The machine's operations, newest first, each with every step of its journal (?limit=, at most 100).")
         .Produces<PageDto<OperationDto>>()
         .ProducesProblem(StatusCodes.Status404NotFound);
+
+        machines.MapGet("/{id:guid}/nics", async (Guid id, ClaimsPrincipal user, MachineService service, CancellationToken ct) =>
+            (await service.DescribeDomainAsync(user.ToCaller(), id, ct)).Nics.Select(MachineNicDto.From).ToList())
+        .WithSummary("The machine's network interfaces as its domain has them: MAC, type, what each is attached to, model, the " +
+            "address the portal reserved for it on a tenant network, and the DHCP leases the guest holds now.")
+        .Produces<List<MachineNicDto>>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 
