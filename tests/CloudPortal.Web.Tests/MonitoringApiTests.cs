@@ -40,7 +40,8 @@ public sealed class MonitoringApiTests(TestDriverPortal portal) : IClassFixture<
         var body = await PollSeriesAsync(portal.Admin, $"/api/v1/hosts/{HostId}/metrics", "machines.running", TimeSpan.FromSeconds(60));
 
         var names = body.GetProperty("series").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["cpu", "memory.used", "memory.total", "memory.allocated", "vcpus.allocated", "machines.running"], names);
+        Assert.Equal(["cpu", "memory.used", "memory.total", "memory.allocated", "vcpus.allocated", "machines.running",
+            "disk.read", "disk.write", "net.rx", "net.tx"], names);
         var running = body.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "machines.running");
         Assert.Equal("machines", running.GetProperty("unit").GetString());
         var point = running.GetProperty("points").EnumerateArray().Last(p => p[1].ValueKind == JsonValueKind.Number);
@@ -49,6 +50,22 @@ public sealed class MonitoringApiTests(TestDriverPortal portal) : IClassFixture<
         Assert.InRange(age, 0, 3700);
         // The test driver always runs its domain "test".
         Assert.True(point[1].GetDouble() >= 1);
+    }
+
+    [Fact]
+    public async Task GetHostMetrics_Admin_ReturnsDiskAndNetworkRatesInBytesPerSecond()
+    {
+        var body = await PollSeriesAsync(portal.Admin, $"/api/v1/hosts/{HostId}/metrics", "disk.read", TimeSpan.FromSeconds(60));
+
+        foreach (var name in new[] { "disk.read", "disk.write", "net.rx", "net.tx" })
+        {
+            var series = body.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+            Assert.Equal("bytes/s", series.GetProperty("unit").GetString());
+            // The test driver's domains report counters, so once two samples exist the host has a summed rate.
+            var measured = series.GetProperty("points").EnumerateArray().Where(p => p[1].ValueKind == JsonValueKind.Number).ToList();
+            Assert.NotEmpty(measured);
+            Assert.All(measured, p => Assert.True(p[1].GetDouble() >= 0));
+        }
     }
 
     [Fact]

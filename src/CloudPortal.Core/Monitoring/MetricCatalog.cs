@@ -30,6 +30,10 @@ public static class MetricCatalog
         new("memory.allocated", "MiB", "Memory given to the host's running domains"),
         new("vcpus.allocated", "vcpus", "vCPUs of the host's running domains"),
         new("machines.running", "machines", "Running domains on the host"),
+        new("disk.read", "bytes/s", "Disk bytes read per second by the host's domains (sum of their rates)"),
+        new("disk.write", "bytes/s", "Disk bytes written per second by the host's domains (sum of their rates)"),
+        new("net.rx", "bytes/s", "Network bytes received per second by the host's domains (sum of their rates)"),
+        new("net.tx", "bytes/s", "Network bytes sent per second by the host's domains (sum of their rates)"),
     ];
 
     public static class M
@@ -40,7 +44,8 @@ public static class MetricCatalog
 
     public static class H
     {
-        public const int Cpu = 0, MemoryUsed = 1, MemoryTotal = 2, MemoryAllocated = 3, VcpusAllocated = 4, MachinesRunning = 5, Count = 6;
+        public const int Cpu = 0, MemoryUsed = 1, MemoryTotal = 2, MemoryAllocated = 3, VcpusAllocated = 4, MachinesRunning = 5,
+            DiskRead = 6, DiskWrite = 7, NetRx = 8, NetTx = 9, Count = 10;
     }
 }
 

@@ -258,6 +258,7 @@ public sealed class MetricsCollector(
         {
             var completed = new List<MetricRollup>();
             var samples = new List<MachineSample>(reading.Records.Count);
+            var domainRates = new List<float[]>(reading.Records.Count);
             double allocatedMiB = 0, vcpus = 0, running = 0;
             var seen = new HashSet<Guid>();
             foreach (var record in reading.Records)
@@ -280,6 +281,7 @@ public sealed class MetricsCollector(
                 }
                 _previous[record.Uuid] = (counters, reading.Timestamp);
                 var values = RateMath.Machine(previous, counters, elapsed);
+                domainRates.Add(values);
 
                 if (_machinesByDomain.TryGetValue(record.Uuid, out var machine) && !owner._series.IsRemoved(machine.Id))
                 {
@@ -297,6 +299,7 @@ public sealed class MetricsCollector(
             hostValues[MetricCatalog.H.MemoryAllocated] = (float)allocatedMiB;
             hostValues[MetricCatalog.H.VcpusAllocated] = (float)vcpus;
             hostValues[MetricCatalog.H.MachinesRunning] = (float)running;
+            RateMath.SumMachineIo(hostValues, domainRates);
             owner._series.Host(hostId).Add(now, hostValues);
             owner.Accumulate(MetricEntity.Host, hostId, now, hostValues, completed);
 

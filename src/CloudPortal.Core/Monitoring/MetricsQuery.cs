@@ -64,13 +64,38 @@ public sealed class MetricsQuery(MetricSeries series, IMetricRollupStore store, 
 
         int resolution = span <= RollupResolutions.MinuteRetention ? RollupResolutions.Minute : RollupResolutions.Hour;
         var rows = await store.ReadAsync(id, resolution, (now - span).ToUnixTimeSeconds(), now.ToUnixTimeSeconds() + 1, ct);
+        return FromRollups(catalog, rows, resolution);
+    }
+
+    /// <summary>
+    /// Rollup rows as series (avg, plus ".max"), with a null point one resolution after any bucket whose successor
+    /// is further away than that: an outage writes no buckets, and without the null a chart would draw a straight
+    /// line across it. The window's edges get no null: a chart draws nothing before its first or after its last
+    /// point anyway, and the newest bucket is still being accumulated, so missing data there is not a gap yet.
+    /// </summary>
+    public static IReadOnlyList<SeriesData> FromRollups(IReadOnlyList<MetricDefinition> catalog, IReadOnlyList<MetricRollup> rows, int resolution)
+    {
         var byMetric = rows.ToLookup(r => r.Metric);
         var result = new List<SeriesData>(catalog.Count * 2);
         foreach (var metric in catalog)
         {
-            var points = byMetric[metric.Name].ToList();
-            result.Add(new SeriesData(metric.Name, metric.Unit, points.Select(p => (p.BucketUnixSeconds, (double?)p.Average)).ToList()));
-            result.Add(new SeriesData(metric.Name + ".max", metric.Unit, points.Select(p => (p.BucketUnixSeconds, (double?)p.Max)).ToList()));
+            var buckets = byMetric[metric.Name].OrderBy(r => r.BucketUnixSeconds).ToList();
+            var averages = new List<(long, double?)>(buckets.Count);
+            var maxima = new List<(long, double?)>(buckets.Count);
+            for (int i = 0; i < buckets.Count; i++)
+            {
+                var bucket = buckets[i];
+                if (i > 0 && bucket.BucketUnixSeconds - buckets[i - 1].BucketUnixSeconds > resolution)
+                {
+                    long gapAt = buckets[i - 1].BucketUnixSeconds + resolution;
+                    averages.Add((gapAt, null));
+                    maxima.Add((gapAt, null));
+                }
+                averages.Add((bucket.BucketUnixSeconds, bucket.Average));
+                maxima.Add((bucket.BucketUnixSeconds, bucket.Max));
+            }
+            result.Add(new SeriesData(metric.Name, metric.Unit, averages));
+            result.Add(new SeriesData(metric.Name + ".max", metric.Unit, maxima));
         }
         return result;
     }

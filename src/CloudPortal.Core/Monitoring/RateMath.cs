@@ -44,6 +44,33 @@ public static class RateMath
         return values;
     }
 
+    /// <summary>
+    /// Fills the host's disk and network rates with the sum of its domains' rates of the same sample. A domain
+    /// without a rate this time (no baseline yet, a counter reset) adds nothing; when no domain has one the host
+    /// has none either (NaN, not 0), except that a host without domains does no guest I/O at all (0).
+    /// </summary>
+    public static void SumMachineIo(float[] hostValues, IReadOnlyCollection<float[]> machineValues)
+    {
+        (int Host, int Machine)[] pairs =
+        [
+            (MetricCatalog.H.DiskRead, MetricCatalog.M.DiskRead), (MetricCatalog.H.DiskWrite, MetricCatalog.M.DiskWrite),
+            (MetricCatalog.H.NetRx, MetricCatalog.M.NetRx), (MetricCatalog.H.NetTx, MetricCatalog.M.NetTx),
+        ];
+        foreach (var (host, machine) in pairs)
+        {
+            double sum = 0;
+            bool any = machineValues.Count == 0;
+            foreach (var values in machineValues)
+            {
+                if (float.IsNaN(values[machine]))
+                    continue;
+                sum += values[machine];
+                any = true;
+            }
+            hostValues[host] = any ? (float)sum : float.NaN;
+        }
+    }
+
     public static float PerSecond(ulong previous, ulong current, double seconds) =>
         current >= previous && seconds > 0 ? (float)((current - previous) / seconds) : float.NaN;
 

@@ -44,7 +44,7 @@ public sealed class AlertRulesTests
     [Theory]
     [InlineData(AlertScopes.Tenant, "unreachable")]
     [InlineData(AlertScopes.Machine, "memory.total")]
-    [InlineData(AlertScopes.Host, "net.rx")]
+    [InlineData(AlertScopes.Host, "disk.read.iops")]
     [InlineData(AlertScopes.Tenant, "CPU")]
     public void Validate_MetricNotOfTheScope_Returns400ForMetric(string scope, string metric)
     {

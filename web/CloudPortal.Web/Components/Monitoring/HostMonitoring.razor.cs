@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 
 namespace CloudPortal.Web.Components.Monitoring;
 
-/// <summary>A host's live charts: CPU, memory used against allocated and total, vCPUs and machines running.</summary>
+/// <summary>A host's live charts: CPU, memory used against allocated and total, vCPUs and machines running, and the disk and network I/O of its machines.</summary>
 public sealed partial class HostMonitoring
 {
     [Parameter] public Guid Id { get; set; }
