@@ -49,7 +49,7 @@ public sealed class PrometheusLabelTests(PlainPrometheusPortal plain, TenantLabe
     /// <summary>The /metrics lines of one machine's gauges, once the collector has measured it.</summary>
     private static async Task<(string Text, string[] Lines)> ScrapeMachineAsync(HttpClient admin, string machineId)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
         {
             using var response = await admin.GetAsync("/metrics");
