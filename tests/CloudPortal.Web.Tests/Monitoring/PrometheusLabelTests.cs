@@ -39,15 +39,20 @@ public sealed class PlainPrometheusPortal() : PrometheusPortal(tenantLabels: fal
 public sealed class TenantLabelPortal() : PrometheusPortal(tenantLabels: true);
 
 /// <summary>
-/// Issue 6.5: machine gauges name tenants only where an administrator asked for it; the portal's own meters are there
-/// too. On qemu:///system, since the test driver reports no machine figures to export.
+/// /metrics tests run alone, one portal at a time: every portal in this test process publishes the same meter name,
+/// and an exporter keeps the first instrument of a name it sees, so a second live portal's gauges would read another
+/// portal's figures. (A real portal is one per process.)
 /// </summary>
-[Trait("Category", "RealHost")]
-public sealed class PrometheusLabelTests(PlainPrometheusPortal plain, TenantLabelPortal labelled)
-    : IClassFixture<PlainPrometheusPortal>, IClassFixture<TenantLabelPortal>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PrometheusCollection
+{
+    public const string Name = "Prometheus";
+}
+
+public static class PrometheusScrape
 {
     /// <summary>The /metrics lines of one machine's gauges, once the collector has measured it.</summary>
-    private static async Task<(string Text, string[] Lines)> ScrapeMachineAsync(HttpClient admin, string machineId)
+    public static async Task<(string Text, string[] Lines)> MachineAsync(HttpClient admin, string machineId)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (true)
@@ -68,24 +73,37 @@ public sealed class PrometheusLabelTests(PlainPrometheusPortal plain, TenantLabe
         }
     }
 
+}
+
+/// <summary>Issue 6.5: by default the machine gauges do not name tenants; the portal's own meters are there too.</summary>
+[Trait("Category", "RealHost")]
+[Collection(PrometheusCollection.Name)]
+public sealed class PrometheusDefaultTests(PlainPrometheusPortal plain) : IClassFixture<PlainPrometheusPortal>
+{
     [Fact]
     public async Task Metrics_Default_MachineGaugesWithoutTenantAndPortalMetersPresent()
     {
         var machine = await plain.Admin.CreateRunningMachineAsync(PortalApi.UniqueName(PrometheusPortal.Prefix.TrimEnd('-')));
 
-        var (text, lines) = await ScrapeMachineAsync(plain.Admin, machine.GetProperty("id").GetString()!);
+        var (text, lines) = await PrometheusScrape.MachineAsync(plain.Admin, machine.GetProperty("id").GetString()!);
 
         Assert.All(lines, l => Assert.DoesNotContain("tenant_id=", l));
         Assert.Contains("http_server_request_duration_seconds", text);
         Assert.Contains("dotnet_gc_", text);
     }
+}
 
+/// <summary>Issue 6.5: machine gauges name their tenant where an administrator asked for it.</summary>
+[Trait("Category", "RealHost")]
+[Collection(PrometheusCollection.Name)]
+public sealed class PrometheusTenantLabelTests(TenantLabelPortal labelled) : IClassFixture<TenantLabelPortal>
+{
     [Fact]
     public async Task Metrics_TenantLabelsAsked_MachineGaugesNameTheTenant()
     {
         var machine = await labelled.Admin.CreateRunningMachineAsync(PortalApi.UniqueName(PrometheusPortal.Prefix.TrimEnd('-')));
 
-        var (_, lines) = await ScrapeMachineAsync(labelled.Admin, machine.GetProperty("id").GetString()!);
+        var (_, lines) = await PrometheusScrape.MachineAsync(labelled.Admin, machine.GetProperty("id").GetString()!);
 
         Assert.All(lines, l => Assert.Contains($"tenant_id=\"{machine.GetProperty("tenantId").GetString()}\"", l));
     }
