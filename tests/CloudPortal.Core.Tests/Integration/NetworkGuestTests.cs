@@ -87,25 +87,29 @@ public sealed class NetworkGuestTests(RealHostSweepFixture sweep, ITestOutputHel
         var groupB = MembersOnly(netB.TenantId);
         var a1 = Nic(netA, groupA, 10);
         var a2 = Nic(netA, groupA, 11);
+        // A member of A's group that never boots: its address is one the group's rules admit, so when a2 sends from
+        // it only clean-traffic (a2's NIC may use a2's address alone) can drop the packet.
+        var a3 = Nic(netA, groupA, 12);
         var b1 = Nic(netB, groupB, 10);
 
         using (var n = _libvirt.DefineNetworkXml(NetworkXmlBuilder.Build(netA, [a1, a2]))) n.Create();
         using (var n = _libvirt.DefineNetworkXml(NetworkXmlBuilder.Build(netB, [b1]))) n.Create();
-        var members = new Dictionary<Guid, IReadOnlyList<string>> { [groupA.Id] = [a1.IpAddress, a2.IpAddress], [groupB.Id] = [b1.IpAddress] };
+        var members = new Dictionary<Guid, IReadOnlyList<string>> { [groupA.Id] = [a1.IpAddress, a2.IpAddress, a3.IpAddress], [groupB.Id] = [b1.IpAddress] };
         // Tenant A's group starts without rules: nothing inbound, not even from its own machines.
         _libvirt.DefineNWFilterXml(NwFilterXmlBuilder.Build(groupA with { Rules = [] }, members)).Dispose();
         _libvirt.DefineNWFilterXml(NwFilterXmlBuilder.Build(groupB, members)).Dispose();
 
         // a2 keeps trying: its peer a1, B's machine (routed through the NAT host into B's isolated bridge), and a1
-        // again from an address that is not its own. One line per round, so one line shows all three at one time.
+        // again from an address that is not its own but a group member's (a3's). One line per round, so one line shows
+        // all three at one time.
         string probe = $"""
             #!/bin/sh
             ( while true; do
                 sleep 3
                 if ping -c 1 -W 2 {a1.IpAddress} >/dev/null 2>&1; then p=ok; else p=fail; fi
                 if ping -c 1 -W 2 {b1.IpAddress} >/dev/null 2>&1; then o=ok; else o=fail; fi
-                ip addr add 10.234.5.99/24 dev eth0 2>/dev/null
-                if ping -c 1 -W 2 -I 10.234.5.99 {a1.IpAddress} >/dev/null 2>&1; then s=ok; else s=fail; fi
+                ip addr add {a3.IpAddress}/24 dev eth0 2>/dev/null
+                if ping -c 1 -W 2 -I {a3.IpAddress} {a1.IpAddress} >/dev/null 2>&1; then s=ok; else s=fail; fi
                 echo "CPN-PING peer=$p other=$o spoof=$s"
               done ) >/dev/ttyS0 2>&1 &
             """.Replace("\r", "");
@@ -127,7 +131,8 @@ public sealed class NetworkGuestTests(RealHostSweepFixture sweep, ITestOutputHel
         Assert.Equal("CPN-PING peer=fail other=fail spoof=fail", closed.Value);
 
         // The rule "all from the group's own machines" opened while the guests run: the peer answers without a
-        // restart; B's machine and the spoofed address stay dropped.
+        // restart; B's machine stays dropped, and so does the spoofed member address, which the rule itself admits:
+        // that drop is clean-traffic's.
         _libvirt.DefineNWFilterXml(NwFilterXmlBuilder.Build(groupA, members)).Dispose();
         var round = await SerialLog.WaitForLineAsync(logA2, new Regex("^CPN-PING peer=ok other=\\S+ spoof=\\S+$"), TimeSpan.FromSeconds(150));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: {round.Value}");
